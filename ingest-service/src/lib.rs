@@ -1,0 +1,1 @@
+//! The ingest service: extraction of articles, entities and events, and publishing.
