@@ -1,0 +1,3 @@
+//! Extraction of articles, entities and dated events from raw scraped text. No gRPC types here.
+
+pub mod model;
