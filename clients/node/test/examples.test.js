@@ -1,0 +1,130 @@
+'use strict';
+// Runs the example commands against the real services and checks what they print against the API.
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { execFile } = require('node:child_process');
+const path = require('node:path');
+const { startSeededServices, freeLoopbackPort } = require('./services');
+const { queryClient, resolveEntity, collect, ExitCode } = require('../lib');
+
+const EXAMPLE_ENTITY = process.env.NEWSLINE_EXAMPLE_ENTITY || 'Makei';
+const EXAMPLES_DIR = path.resolve(__dirname, '..', 'examples');
+const YEAR_HEADING = /^(?<name>.+), (?<year>\d{4}|year unknown):$/;
+const EVENT_LINE = /^ {2}\S/;
+
+let services;
+let client;
+let example;
+
+function runExample(name, ...args) {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(EXAMPLES_DIR, `${name}.js`), ...args],
+      { timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ exitCode: error ? (error.code ?? -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const eventLines = (output) => output.split('\n').filter((line) => EVENT_LINE.test(line));
+const outputLines = (output) => output.replace(/\n$/, '').split('\n');
+
+async function timelineOf(entityId) {
+  const items = await collect(client.streamTimeline({ filter: { entityIds: [entityId] } }, { deadline: Date.now() + 30_000 }));
+  return items.map((item) => item.event);
+}
+
+before(async () => {
+  services = await startSeededServices();
+  client = queryClient(services.query.address);
+  example = await resolveEntity(client, EXAMPLE_ENTITY, 30);
+});
+
+after(async () => {
+  if (client) client.close();
+  if (services) await services.stop();
+});
+
+test('timeline prints the entity’s events grouped by year', async () => {
+  const { entity } = example;
+  const events = await timelineOf(entity.id);
+  assert.ok(events.length > 0, `the seeds give ${entity.id} no events`);
+
+  const result = await runExample('timeline', EXAMPLE_ENTITY, '--address', services.query.address);
+  console.log(result.stdout);
+  assert.equal(result.exitCode, 0, result.stderr);
+  const lines = outputLines(result.stdout);
+  assert.ok(lines[0].startsWith(`${entity.name} (${entity.id}): ${example.eventCount} events`), lines[0]);
+  const headings = lines.map((line) => YEAR_HEADING.exec(line)).filter(Boolean);
+  const expectedYears = [];
+  for (const event of events) {
+    const year = event.when.start.year ? String(event.when.start.year) : 'year unknown';
+    if (expectedYears.at(-1) !== year) expectedYears.push(year);
+  }
+  assert.deepEqual(headings.map((h) => h.groups.year), expectedYears);
+  assert.ok(headings.every((h) => h.groups.name === entity.name));
+  assert.equal(eventLines(result.stdout).length, events.length);
+  assert.equal(lines.at(-1), `${events.length} events shown`);
+});
+
+test('watch replays the same events, then stops once caught up', async () => {
+  const streamed = await runExample('timeline', example.entity.id, '--address', services.query.address);
+  const watched = await runExample('timeline', example.entity.id, '--address', services.query.address, '--watch');
+  assert.equal(watched.exitCode, 0, watched.stderr);
+  assert.match(watched.stdout, /^-- caught up at revision \d+ --$/m);
+  assert.deepEqual(eventLines(watched.stdout).sort(), eventLines(streamed.stdout).sort());
+});
+
+test('relations lists the streamed relations, strongest first', async () => {
+  const { entity } = example;
+  const relations = await collect(client.streamEntityRelations({ entityId: entity.id }, { deadline: Date.now() + 30_000 }));
+  assert.ok(relations.length > 0, `the seeds relate ${entity.id} to nothing`);
+
+  const result = await runExample('relations', EXAMPLE_ENTITY, '--address', services.query.address);
+  console.log(result.stdout);
+  assert.equal(result.exitCode, 0, result.stderr);
+  const lines = outputLines(result.stdout);
+  assert.equal(lines[0], `${entity.name} (${entity.id}) shares events with:`);
+  const rows = lines.slice(1, -1);
+  assert.equal(rows.length, relations.length);
+  rows.forEach((row, i) => {
+    assert.ok(row.includes(`${relations[i].entity.name} (`) && row.includes(`, ${relations[i].entity.id})`), row);
+    assert.ok(row.trimStart().startsWith(`${relations[i].eventCount} events`), row);
+  });
+  assert.equal(lines.at(-1), `${relations.length} related entities`);
+});
+
+for (const name of ['timeline', 'relations']) {
+  test(`${name}: an unknown entity id is reported as NOT_FOUND`, async () => {
+    const result = await runExample(name, 'person:nobody-by-this-name', '--address', services.query.address);
+    assert.equal(result.exitCode, ExitCode.NOT_FOUND);
+    assert.ok(result.stderr.startsWith(`newsline-${name}: not found:`), result.stderr);
+    assert.equal(result.stdout, '');
+  });
+}
+
+test('a name that matches nothing is reported as not found', async () => {
+  const result = await runExample('timeline', 'Qxzwv Jjjkq', '--address', services.query.address);
+  assert.equal(result.exitCode, ExitCode.NOT_FOUND);
+  assert.match(result.stderr, /no entity matches 'Qxzwv Jjjkq'/);
+});
+
+test('a range the service rejects (INVALID_ARGUMENT) is a bad request', async () => {
+  const result = await runExample('relations', example.entity.id, '--address', services.query.address, '--from', '2017', '--to', '2015');
+  assert.equal(result.exitCode, ExitCode.BAD_REQUEST, result.stderr);
+  assert.match(result.stderr, /rejected the request/);
+});
+
+test('a malformed flag is a usage error', async () => {
+  const result = await runExample('timeline', 'person:anyone', '--address', '127.0.0.1:9', '--from', '2015-13');
+  assert.equal(result.exitCode, ExitCode.BAD_REQUEST);
+  assert.match(result.stderr, /month or day out of range/);
+});
+
+test('an unreachable service is reported as UNAVAILABLE', async () => {
+  const address = `127.0.0.1:${await freeLoopbackPort()}`;
+  const result = await runExample('timeline', 'person:anyone', '--address', address, '--timeout', '10');
+  assert.equal(result.exitCode, ExitCode.SERVICE_PROBLEM);
+  assert.ok(result.stderr.includes(`the service at ${address} is unavailable`), result.stderr);
+});
