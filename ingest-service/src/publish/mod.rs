@@ -1,0 +1,577 @@
+//! Delivery of record batches to the query service's `RecordSinkService/Publish`.
+//!
+//! One background task owns the spool and the bidirectional stream. A submitted batch is first
+//! written to the spool (fsynced) and only then counts as accepted; it gets the next sequence
+//! number of this producer, is sent with up to `max_in_flight` others, and is deleted from the
+//! spool once the query service acknowledges its sequence number. While the query service is
+//! unavailable the task retries with exponential backoff and jitter; batches keep accumulating in
+//! the spool and are re-sent, in order, when it is back, also after a restart of this process.
+//!
+//! Deadlines: connecting and opening the stream are bounded by `connect_timeout`, every batch in
+//! flight must be acknowledged within `ack_timeout` (else the stream is considered dead and
+//! reopened), and HTTP/2 keep-alive pings detect a silent peer. A whole-stream gRPC deadline would
+//! cut a healthy long-lived stream, so the stream is instead closed after `idle_timeout` without
+//! work, which also lets the query service shut down gracefully.
+
+mod backoff;
+
+use std::{
+    collections::{BTreeMap, VecDeque},
+    sync::Arc,
+    time::Duration,
+};
+
+use newsline_proto::v1::{
+    PublishRequest, PublishResponse, record_sink_service_client::RecordSinkServiceClient,
+};
+use tokio::{
+    sync::{mpsc, oneshot, watch},
+    task::JoinHandle,
+    time::{Instant, sleep_until, timeout},
+};
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+use tonic::{
+    Code,
+    transport::{Channel, Endpoint},
+};
+
+pub use backoff::Backoff;
+
+use crate::spool::{Spool, SpoolError};
+
+/// The largest message exchanged with the query service; a batch holds one document's records,
+/// and documents are limited to a few MiB, so this leaves ample room.
+const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+#[derive(Clone, Debug)]
+pub struct PublisherConfig {
+    /// The query service, for example `http://127.0.0.1:50051`.
+    pub query_addr: String,
+    /// How many batches may await their acknowledgement at once.
+    pub max_in_flight: usize,
+    /// The longest wait for a connection and for the stream to open.
+    pub connect_timeout: Duration,
+    /// The longest wait for the acknowledgement of a batch in flight.
+    pub ack_timeout: Duration,
+    /// The first retry delay; it doubles up to `backoff_max`.
+    pub backoff_initial: Duration,
+    pub backoff_max: Duration,
+    /// How long an open stream stays open without work.
+    pub idle_timeout: Duration,
+}
+
+impl PublisherConfig {
+    pub fn new(query_addr: impl Into<String>) -> Self {
+        PublisherConfig {
+            query_addr: query_addr.into(),
+            max_in_flight: 8,
+            connect_timeout: Duration::from_secs(3),
+            ack_timeout: Duration::from_secs(30),
+            backoff_initial: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("the query service address {addr:?} is not a valid URI: {reason}")]
+    InvalidAddress { addr: String, reason: String },
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
+    #[error("the publisher has stopped (the service is shutting down)")]
+    Stopped,
+}
+
+/// What became of a submitted batch by the time its submitter stopped waiting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    /// The query service applied it (or had applied it before).
+    Acknowledged,
+    /// The query service is unavailable; the batch waits in the spool and will be re-sent.
+    Spooled,
+    /// The query service refused it as invalid; it was moved to the spool's `rejected` folder.
+    Rejected { reason: String },
+}
+
+/// A batch accepted into the spool.
+#[derive(Debug)]
+pub struct Submitted {
+    pub sequence: u64,
+    pub delivery: oneshot::Receiver<Delivery>,
+}
+
+/// A snapshot of the publisher's progress.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PublisherStatus {
+    /// A stream to the query service is open.
+    pub connected: bool,
+    /// The last attempt failed and no batch has been acknowledged since.
+    pub unavailable: bool,
+    /// Batches in the spool awaiting acknowledgement.
+    pub pending: usize,
+    /// Batches acknowledged since start.
+    pub acknowledged: u64,
+    /// Batches rejected since start.
+    pub rejected: u64,
+}
+
+struct Submit {
+    batch: PublishRequest,
+    reply: oneshot::Sender<Result<Submitted, PublishError>>,
+}
+
+/// The handle to the publishing task; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Publisher {
+    submissions: mpsc::Sender<Submit>,
+    status: watch::Receiver<PublisherStatus>,
+    producer_id: String,
+}
+
+impl Publisher {
+    /// Starts the publishing task; it re-sends what the spool holds from an earlier run, and stops
+    /// (keeping the spool) when `cancel` fires.
+    pub fn start(
+        spool: Arc<Spool>,
+        config: PublisherConfig,
+        cancel: CancellationToken,
+    ) -> Result<(Publisher, JoinHandle<()>), PublishError> {
+        let endpoint = endpoint(&config)?;
+        let pending = spool.pending()?;
+        let (submissions, submission_rx) = mpsc::channel(64);
+        let (status_tx, status) = watch::channel(PublisherStatus {
+            pending: pending.len(),
+            ..Default::default()
+        });
+        let producer_id = spool.producer_id().to_string();
+        if !pending.is_empty() {
+            tracing::info!(batches = pending.len(), spool = %spool.dir().display(), "re-sending spooled batches");
+        }
+        let task = PublisherTask {
+            backoff: Backoff::new(config.backoff_initial, config.backoff_max),
+            queue: pending
+                .into_iter()
+                .map(|batch| (batch.sequence, Entry::new(batch)))
+                .collect(),
+            spool,
+            endpoint,
+            channel: None,
+            config,
+            status: status_tx,
+            submissions: submission_rx,
+            cancel,
+        };
+        let handle = tokio::spawn(task.run());
+        Ok((
+            Publisher {
+                submissions,
+                status,
+                producer_id,
+            },
+            handle,
+        ))
+    }
+
+    pub fn producer_id(&self) -> &str {
+        &self.producer_id
+    }
+
+    /// Stores the batch in the spool and queues it for delivery. The batch's `producer_id` and
+    /// `sequence` are assigned here.
+    pub async fn submit(&self, batch: PublishRequest) -> Result<Submitted, PublishError> {
+        let (reply, answer) = oneshot::channel();
+        self.submissions
+            .send(Submit { batch, reply })
+            .await
+            .map_err(|_| PublishError::Stopped)?;
+        answer.await.map_err(|_| PublishError::Stopped)?
+    }
+
+    pub fn status(&self) -> PublisherStatus {
+        *self.status.borrow()
+    }
+
+    /// Waits until every spooled batch is acknowledged; returns the last status either way.
+    pub async fn flush(&self, within: Duration) -> Result<PublisherStatus, PublisherStatus> {
+        let mut status = self.status.clone();
+        let drained = timeout(within, status.wait_for(|s| s.pending == 0))
+            .await
+            .is_ok_and(|waited| waited.is_ok());
+        let last = *status.borrow();
+        if drained { Ok(last) } else { Err(last) }
+    }
+}
+
+fn endpoint(config: &PublisherConfig) -> Result<Endpoint, PublishError> {
+    let invalid = |reason: String| PublishError::InvalidAddress {
+        addr: config.query_addr.clone(),
+        reason,
+    };
+    let endpoint = Endpoint::from_shared(config.query_addr.clone())
+        .map_err(|err| invalid(err.to_string()))?;
+    if endpoint.uri().scheme_str().is_none() || endpoint.uri().host().is_none() {
+        return Err(invalid(
+            "expected a scheme and a host, like http://127.0.0.1:50051".into(),
+        ));
+    }
+    Ok(endpoint
+        .connect_timeout(config.connect_timeout)
+        .tcp_nodelay(true)
+        .http2_keep_alive_interval(Duration::from_secs(10))
+        .keep_alive_timeout(Duration::from_secs(5)))
+}
+
+struct Entry {
+    batch: Arc<PublishRequest>,
+    waiters: Vec<oneshot::Sender<Delivery>>,
+}
+
+impl Entry {
+    fn new(batch: PublishRequest) -> Self {
+        Entry {
+            batch: Arc::new(batch),
+            waiters: Vec::new(),
+        }
+    }
+
+    fn notify(&mut self, delivery: &Delivery) {
+        for waiter in self.waiters.drain(..) {
+            let _ = waiter.send(delivery.clone());
+        }
+    }
+}
+
+/// Why a stream ended.
+enum SessionEnd {
+    Cancelled,
+    /// No work for a while, or the handles are gone: closed on purpose.
+    Idle,
+    Failed(String),
+}
+
+struct PublisherTask {
+    spool: Arc<Spool>,
+    config: PublisherConfig,
+    endpoint: Endpoint,
+    channel: Option<Channel>,
+    queue: BTreeMap<u64, Entry>,
+    backoff: Backoff,
+    status: watch::Sender<PublisherStatus>,
+    submissions: mpsc::Receiver<Submit>,
+    cancel: CancellationToken,
+}
+
+impl PublisherTask {
+    async fn run(mut self) {
+        loop {
+            if self.cancel.is_cancelled() {
+                break;
+            }
+            if self.queue.is_empty() {
+                // Nothing to deliver: wait for work without holding a connection.
+                tokio::select! {
+                    _ = self.cancel.cancelled() => break,
+                    submit = self.submissions.recv() => match submit {
+                        Some(submit) => self.accept(submit).await,
+                        None => break,
+                    },
+                }
+                continue;
+            }
+            match self.session().await {
+                SessionEnd::Cancelled => break,
+                SessionEnd::Idle => {}
+                SessionEnd::Failed(reason) => {
+                    self.channel = None;
+                    let delay = self.backoff.next_delay();
+                    let pending = self.queue.len();
+                    tracing::warn!(%reason, pending, retry_in_ms = delay.as_millis() as u64, query_addr = %self.config.query_addr, "query service unavailable; batches stay spooled");
+                    for entry in self.queue.values_mut() {
+                        entry.notify(&Delivery::Spooled);
+                    }
+                    self.status.send_modify(|s| {
+                        s.connected = false;
+                        s.unavailable = true;
+                    });
+                    if !self.wait_before_retry(delay).await {
+                        break;
+                    }
+                }
+            }
+        }
+        self.status.send_modify(|s| s.connected = false);
+        tracing::debug!(
+            pending = self.queue.len(),
+            "publisher stopped; unacknowledged batches stay in the spool"
+        );
+    }
+
+    /// Sleeps for `delay` while still accepting submissions; false when cancelled.
+    async fn wait_before_retry(&mut self, delay: Duration) -> bool {
+        let until = Instant::now() + delay;
+        loop {
+            tokio::select! {
+                _ = self.cancel.cancelled() => return false,
+                _ = sleep_until(until) => return true,
+                submit = self.submissions.recv() => match submit {
+                    Some(submit) => self.accept(submit).await,
+                    // Nobody can submit any more, but what is spooled still has to go out.
+                    None => {
+                        tokio::select! {
+                            _ = self.cancel.cancelled() => return false,
+                            _ = sleep_until(until) => return true,
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    /// Spools one submission and queues it.
+    async fn accept(&mut self, submit: Submit) {
+        let spool = Arc::clone(&self.spool);
+        let stored = tokio::task::spawn_blocking(move || spool.append(submit.batch))
+            .await
+            .unwrap_or_else(|join| {
+                Err(SpoolError::Io {
+                    path: self.spool.dir().to_path_buf(),
+                    source: std::io::Error::other(join.to_string()),
+                })
+            });
+        let batch = match stored {
+            Ok(batch) => batch,
+            Err(err) => {
+                let _ = submit.reply.send(Err(err.into()));
+                return;
+            }
+        };
+        let sequence = batch.sequence;
+        let (waiter, delivery) = oneshot::channel();
+        let mut entry = Entry::new(batch);
+        if self.status.borrow().unavailable {
+            let _ = waiter.send(Delivery::Spooled);
+        } else {
+            entry.waiters.push(waiter);
+        }
+        self.queue.insert(sequence, entry);
+        self.status.send_modify(|s| s.pending = self.queue.len());
+        let _ = submit.reply.send(Ok(Submitted { sequence, delivery }));
+    }
+
+    async fn connect(&mut self) -> Result<Channel, String> {
+        if let Some(channel) = &self.channel {
+            return Ok(channel.clone());
+        }
+        match timeout(self.config.connect_timeout, self.endpoint.connect()).await {
+            Ok(Ok(channel)) => {
+                self.channel = Some(channel.clone());
+                Ok(channel)
+            }
+            Ok(Err(err)) => Err(format!("cannot connect: {}", error_chain(&err))),
+            Err(_) => Err(format!(
+                "cannot connect within {:?}",
+                self.config.connect_timeout
+            )),
+        }
+    }
+
+    /// One `Publish` stream: sends the queue in order, keeps up to `max_in_flight` batches
+    /// unacknowledged, and ends on failure, cancellation or idleness.
+    async fn session(&mut self) -> SessionEnd {
+        let cancel = self.cancel.clone();
+        let channel = tokio::select! {
+            _ = cancel.cancelled() => return SessionEnd::Cancelled,
+            channel = self.connect() => match channel {
+                Ok(channel) => channel,
+                Err(reason) => return SessionEnd::Failed(reason),
+            },
+        };
+        let mut client = RecordSinkServiceClient::new(channel)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let window = self.config.max_in_flight.max(1);
+        let (outbound, outbound_rx) = mpsc::channel::<PublishRequest>(window);
+        let mut in_flight: VecDeque<(u64, Instant)> = VecDeque::new();
+        // The first batches go out before the response headers are awaited, so a server that
+        // answers only after the first message cannot deadlock us.
+        self.fill_window(&outbound, &mut in_flight, window);
+        let opened = tokio::select! {
+            _ = self.cancel.cancelled() => return SessionEnd::Cancelled,
+            opened = timeout(self.config.connect_timeout, client.publish(ReceiverStream::new(outbound_rx))) => opened,
+        };
+        let mut acks = match opened {
+            Ok(Ok(response)) => response.into_inner(),
+            Ok(Err(status)) => return self.stream_failed(status, &in_flight).await,
+            Err(_) => {
+                return SessionEnd::Failed(format!(
+                    "the Publish stream did not open within {:?}",
+                    self.config.connect_timeout
+                ));
+            }
+        };
+        self.status.send_modify(|s| s.connected = true);
+        let mut idle_since = Instant::now();
+        let mut submissions_open = true;
+        loop {
+            let ack_deadline = in_flight
+                .front()
+                .map(|(_, sent)| *sent + self.config.ack_timeout);
+            let idle_deadline = idle_since + self.config.idle_timeout;
+            tokio::select! {
+                biased;
+                _ = self.cancel.cancelled() => return SessionEnd::Cancelled,
+                ack = acks.message() => match ack {
+                    Ok(Some(ack)) => {
+                        self.acknowledged(ack, &mut in_flight).await;
+                        self.fill_window(&outbound, &mut in_flight, window);
+                        idle_since = Instant::now();
+                    }
+                    Ok(None) => {
+                        return if in_flight.is_empty() && self.queue.is_empty() {
+                            SessionEnd::Idle
+                        } else {
+                            SessionEnd::Failed("the query service closed the Publish stream".into())
+                        };
+                    }
+                    Err(status) => return self.stream_failed(status, &in_flight).await,
+                },
+                submit = self.submissions.recv(), if submissions_open => match submit {
+                    Some(submit) => {
+                        self.accept(submit).await;
+                        self.fill_window(&outbound, &mut in_flight, window);
+                        idle_since = Instant::now();
+                    }
+                    None => submissions_open = false,
+                },
+                _ = sleep_until(ack_deadline.unwrap_or(idle_deadline)), if ack_deadline.is_some() => {
+                    return SessionEnd::Failed(format!(
+                        "no acknowledgement within {:?}", self.config.ack_timeout
+                    ));
+                }
+                _ = sleep_until(idle_deadline), if in_flight.is_empty() && self.queue.is_empty() => {
+                    return SessionEnd::Idle;
+                }
+            }
+        }
+    }
+
+    /// Sends queued batches that are not in flight yet, in sequence order, up to the window.
+    fn fill_window(
+        &self,
+        outbound: &mpsc::Sender<PublishRequest>,
+        in_flight: &mut VecDeque<(u64, Instant)>,
+        window: usize,
+    ) {
+        let after = in_flight.back().map(|(sequence, _)| *sequence);
+        let unsent = self
+            .queue
+            .iter()
+            .filter(|(sequence, _)| after.is_none_or(|last| **sequence > last));
+        for (sequence, entry) in unsent {
+            if in_flight.len() >= window {
+                break;
+            }
+            // The channel holds `window` messages, and at most `window` are unacknowledged.
+            if outbound.try_send((*entry.batch).clone()).is_err() {
+                break;
+            }
+            in_flight.push_back((*sequence, Instant::now()));
+        }
+    }
+
+    async fn acknowledged(&mut self, ack: PublishResponse, in_flight: &mut VecDeque<(u64, Instant)>) {
+        in_flight.retain(|(sequence, _)| *sequence != ack.sequence);
+        let Some(mut entry) = self.queue.remove(&ack.sequence) else {
+            tracing::warn!(
+                sequence = ack.sequence,
+                "acknowledgement for a batch that is not pending"
+            );
+            return;
+        };
+        let spool = Arc::clone(&self.spool);
+        let sequence = ack.sequence;
+        match tokio::task::spawn_blocking(move || spool.remove(sequence)).await {
+            Ok(Ok(())) => {}
+            // Harmless: the batch is re-sent after a restart and acknowledged as a duplicate.
+            Ok(Err(err)) => tracing::warn!(%err, "cannot delete an acknowledged batch"),
+            Err(err) => tracing::warn!(%err, "cannot delete an acknowledged batch"),
+        }
+        tracing::debug!(
+            sequence,
+            revision = ack.revision,
+            duplicate = ack.duplicate,
+            "batch acknowledged"
+        );
+        entry.notify(&Delivery::Acknowledged);
+        self.backoff.reset();
+        self.status.send_modify(|s| {
+            s.pending = self.queue.len();
+            s.acknowledged += 1;
+            s.unavailable = false;
+        });
+    }
+
+    /// Handles an error status of the stream. INVALID_ARGUMENT names a batch the query service
+    /// will never accept: acknowledgements come in order, so it is the oldest one in flight; it is
+    /// set aside so that the batches behind it can go through.
+    async fn stream_failed(
+        &mut self,
+        status: tonic::Status,
+        in_flight: &VecDeque<(u64, Instant)>,
+    ) -> SessionEnd {
+        if status.code() == Code::InvalidArgument
+            && let Some((sequence, _)) = in_flight.front().copied()
+        {
+            let reason = status.message().to_string();
+            let spool = Arc::clone(&self.spool);
+            let reason_for_file = reason.clone();
+            let moved =
+                tokio::task::spawn_blocking(move || spool.reject(sequence, &reason_for_file)).await;
+            match moved {
+                Ok(Ok(path)) => {
+                    tracing::error!(sequence, %reason, kept = %path.display(), "the query service rejected a batch")
+                }
+                Ok(Err(err)) => tracing::error!(sequence, %reason, %err, "the query service rejected a batch, and it cannot be set aside"),
+                Err(err) => tracing::error!(sequence, %reason, %err, "the query service rejected a batch"),
+            }
+            if let Some(mut entry) = self.queue.remove(&sequence) {
+                entry.notify(&Delivery::Rejected { reason });
+            }
+            self.status.send_modify(|s| {
+                s.pending = self.queue.len();
+                s.rejected += 1;
+                s.connected = false;
+            });
+            // The rest was never judged: open a new stream at once.
+            return SessionEnd::Idle;
+        }
+        SessionEnd::Failed(format!(
+            "Publish failed with {:?}: {}",
+            status.code(),
+            status.message()
+        ))
+    }
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Waits up to `within` for `delivery`. The batch is in the spool already, so a wait that times
+/// out, or a publisher that stops meanwhile, leaves it spooled for a later delivery.
+pub async fn await_delivery(delivery: oneshot::Receiver<Delivery>, within: Duration) -> Delivery {
+    match timeout(within, delivery).await {
+        Ok(Ok(delivery)) => delivery,
+        Ok(Err(_)) | Err(_) => Delivery::Spooled,
+    }
+}
