@@ -1,7 +1,12 @@
 //! The ingest service: extraction of articles, entities and events, and publishing.
 
+pub mod config;
 pub mod extract;
+pub mod healthcheck;
 pub mod ingest;
 pub mod publish;
+pub mod shutdown;
 pub mod spool;
+pub mod telemetry;
 pub mod transport;
+pub mod watch;

@@ -1,0 +1,163 @@
+//! Command-line flags (each with an environment variable) and the configurations built from them.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, ValueEnum};
+
+use crate::{ingest::DEFAULT_MAX_DOCUMENT_BYTES, publish::PublisherConfig};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct LogArgs {
+    /// Log format; the level comes from RUST_LOG (default `info`).
+    #[arg(long, env = "NEWSLINE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How to reach the query service and how hard to try.
+#[derive(Args, Clone, Debug)]
+pub struct PublishArgs {
+    /// The query service that stores the records.
+    #[arg(
+        long,
+        env = "NEWSLINE_QUERY_ADDR",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub query_addr: String,
+    /// Batches sent ahead of their acknowledgement.
+    #[arg(long, env = "NEWSLINE_MAX_IN_FLIGHT", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub max_in_flight: u16,
+    /// Deadline for connecting to the query service, in milliseconds.
+    #[arg(long, env = "NEWSLINE_CONNECT_TIMEOUT_MS", default_value_t = 3000)]
+    pub connect_timeout_ms: u64,
+    /// Deadline for the acknowledgement of a batch, in milliseconds; past it the stream is reopened.
+    #[arg(long, env = "NEWSLINE_ACK_TIMEOUT_MS", default_value_t = 30000)]
+    pub ack_timeout_ms: u64,
+    /// The longest pause between retries while the query service is unavailable, in milliseconds.
+    #[arg(long, env = "NEWSLINE_RETRY_MAX_MS", default_value_t = 5000)]
+    pub retry_max_ms: u64,
+    /// The largest document accepted, in bytes.
+    #[arg(long, env = "NEWSLINE_MAX_DOCUMENT_BYTES", default_value_t = DEFAULT_MAX_DOCUMENT_BYTES)]
+    pub max_document_bytes: usize,
+}
+
+impl PublishArgs {
+    pub fn publisher_config(&self) -> PublisherConfig {
+        let mut config = PublisherConfig::new(self.query_addr.clone());
+        config.max_in_flight = usize::from(self.max_in_flight);
+        config.connect_timeout = Duration::from_millis(self.connect_timeout_ms.max(1));
+        config.ack_timeout = Duration::from_millis(self.ack_timeout_ms.max(1));
+        config.backoff_max = Duration::from_millis(self.retry_max_ms).max(config.backoff_initial);
+        config
+    }
+}
+
+/// `ingest-service serve`.
+#[derive(Args, Clone, Debug)]
+pub struct ServeArgs {
+    /// The address to serve newsline.v1.IngestService, health and reflection on.
+    #[arg(long, env = "NEWSLINE_LISTEN", default_value = "0.0.0.0:50052")]
+    pub listen: SocketAddr,
+    /// Where batches wait until the query service acknowledges them (and the watch ledger lives).
+    #[arg(long, env = "NEWSLINE_SPOOL_DIR", default_value = "spool")]
+    pub spool_dir: PathBuf,
+    /// A folder to ingest: the files in it at start, then every file added or changed.
+    #[arg(long, env = "NEWSLINE_WATCH_DIR")]
+    pub watch: Option<PathBuf>,
+    /// How often the watched folder is scanned, in milliseconds.
+    #[arg(long, env = "NEWSLINE_WATCH_INTERVAL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    pub watch_interval_ms: u64,
+    /// How long IngestDocument waits for the query service before it answers `spooled: true`,
+    /// in milliseconds.
+    #[arg(long, env = "NEWSLINE_ACK_WAIT_MS", default_value_t = 10000)]
+    pub ack_wait_ms: u64,
+    #[command(flatten)]
+    pub publish: PublishArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// `ingest-service ingest`.
+#[derive(Args, Clone, Debug)]
+pub struct IngestArgs {
+    /// Files or folders (read recursively, hidden entries skipped) to ingest.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// A spool folder to keep what the query service has not acknowledged, for a later
+    /// `serve --spool-dir` or `ingest` to deliver; by default a temporary folder. Never share it
+    /// with a running server.
+    #[arg(long)]
+    pub spool_dir: Option<PathBuf>,
+    /// How long to wait, after the last document, for the query service to acknowledge
+    /// everything, in seconds.
+    #[arg(long, env = "NEWSLINE_INGEST_DEADLINE_SECS", default_value_t = 120)]
+    pub deadline_secs: u64,
+    #[command(flatten)]
+    pub publish: PublishArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+/// `healthcheck`.
+#[derive(Args, Clone, Debug)]
+pub struct HealthcheckArgs {
+    /// The gRPC server to check.
+    #[arg(
+        long,
+        env = "NEWSLINE_HEALTHCHECK_ADDR",
+        default_value = "http://127.0.0.1:50052"
+    )]
+    pub addr: String,
+    /// The service name to check; empty for the server as a whole.
+    #[arg(long, default_value = "")]
+    pub service: String,
+    /// Deadline for the whole check, in milliseconds.
+    #[arg(long, default_value_t = 3000)]
+    pub timeout_ms: u64,
+}
+
+/// What `run` needs to serve.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub spool_dir: PathBuf,
+    pub watch_dir: Option<PathBuf>,
+    pub watch_interval: Duration,
+    pub max_document_bytes: usize,
+    pub ack_wait: Duration,
+    pub publisher: PublisherConfig,
+}
+
+impl ServeConfig {
+    /// Defaults for everything but the spool folder and the query service.
+    pub fn new(spool_dir: PathBuf, query_addr: impl Into<String>) -> Self {
+        ServeConfig {
+            spool_dir,
+            watch_dir: None,
+            watch_interval: Duration::from_millis(1000),
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+            ack_wait: Duration::from_secs(10),
+            publisher: PublisherConfig::new(query_addr),
+        }
+    }
+}
+
+impl From<&ServeArgs> for ServeConfig {
+    fn from(args: &ServeArgs) -> Self {
+        ServeConfig {
+            spool_dir: args.spool_dir.clone(),
+            watch_dir: args.watch.clone(),
+            watch_interval: Duration::from_millis(args.watch_interval_ms),
+            max_document_bytes: args.publish.max_document_bytes,
+            ack_wait: Duration::from_millis(args.ack_wait_ms),
+            publisher: args.publish.publisher_config(),
+        }
+    }
+}

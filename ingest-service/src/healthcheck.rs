@@ -1,0 +1,44 @@
+//! `healthcheck`: one gRPC health check, for container health checks in images without a shell.
+
+use std::time::Duration;
+
+use tonic::transport::Endpoint;
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+
+/// Asks `addr` whether `service` ("" for the whole server) is serving, within `within`.
+/// `Ok(())` only for SERVING; otherwise a message saying what was found.
+pub async fn check(addr: &str, service: &str, within: Duration) -> Result<(), String> {
+    let endpoint = Endpoint::from_shared(addr.to_string())
+        .map_err(|err| format!("{addr:?} is not a valid address: {err}"))?
+        .connect_timeout(within)
+        .timeout(within);
+    let attempt = async {
+        let channel = endpoint
+            .connect()
+            .await
+            .map_err(|err| format!("cannot connect to {addr}: {err}"))?;
+        let response = HealthClient::new(channel)
+            .check(HealthCheckRequest {
+                service: service.to_string(),
+            })
+            .await
+            .map_err(|status| {
+                format!(
+                    "health check of {addr} failed: {:?}: {}",
+                    status.code(),
+                    status.message()
+                )
+            })?;
+        let status = response.into_inner().status();
+        if status == ServingStatus::Serving {
+            Ok(())
+        } else {
+            Err(format!("{addr} reports {}", status.as_str_name()))
+        }
+    };
+    tokio::time::timeout(within, attempt)
+        .await
+        .unwrap_or_else(|_| Err(format!("no answer from {addr} within {within:?}")))
+}
