@@ -1,0 +1,189 @@
+//! The date vocabulary, loaded once from `data/dates_lexicon.tsv` and `data/dates_forward_cues.txt`.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Early,
+    Mid,
+    Late,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WordClass {
+    Month(u8),
+    Weekday(u8),
+    Number(u32),
+    Ordinal(u32),
+    Unit(Unit),
+    Season(u8),
+    Part(Part),
+}
+
+/// How an anaphoric phrase ("this time around", "after the visit") takes the previous date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnaphorMode {
+    Same,
+    End,
+    Month,
+}
+
+/// One anaphoric phrase: lower-case words, `None` standing for up to four other words.
+pub type AnaphorPattern = (Vec<Option<String>>, AnaphorMode);
+
+pub struct Lexicon {
+    words: HashMap<String, Vec<WordClass>>,
+    pub forward_cues: Vec<String>,
+    pub anaphora: Vec<AnaphorPattern>,
+}
+
+impl Lexicon {
+    pub fn classes(&self, word: &str) -> &[WordClass] {
+        self.words.get(word).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn month(&self, word: &str) -> Option<u8> {
+        self.classes(word).iter().find_map(|c| match c {
+            WordClass::Month(m) => Some(*m),
+            _ => None,
+        })
+    }
+
+    pub fn weekday(&self, word: &str) -> Option<u8> {
+        self.classes(word).iter().find_map(|c| match c {
+            WordClass::Weekday(d) => Some(*d),
+            _ => None,
+        })
+    }
+
+    pub fn number(&self, word: &str) -> Option<u32> {
+        self.classes(word).iter().find_map(|c| match c {
+            WordClass::Number(n) => Some(*n),
+            _ => None,
+        })
+    }
+
+    pub fn ordinal(&self, word: &str) -> Option<u32> {
+        self.classes(word).iter().find_map(|c| match c {
+            WordClass::Ordinal(n) => Some(*n),
+            _ => None,
+        })
+    }
+
+    pub fn unit(&self, word: &str) -> Option<Unit> {
+        self.classes(word).iter().find_map(|c| match c {
+            WordClass::Unit(u) => Some(*u),
+            _ => None,
+        })
+    }
+
+    pub fn season(&self, word: &str) -> Option<u8> {
+        self.classes(word).iter().find_map(|c| match c {
+            WordClass::Season(m) => Some(*m),
+            _ => None,
+        })
+    }
+
+    pub fn part(&self, word: &str) -> Option<Part> {
+        self.classes(word).iter().find_map(|c| match c {
+            WordClass::Part(p) => Some(*p),
+            _ => None,
+        })
+    }
+}
+
+fn parse_class(class: &str, value: &str) -> Option<WordClass> {
+    let number = || value.parse::<u32>().ok();
+    Some(match class {
+        "month" => WordClass::Month(u8::try_from(number()?).ok().filter(|m| (1..=12).contains(m))?),
+        "weekday" => WordClass::Weekday(u8::try_from(number()?).ok().filter(|d| *d < 7)?),
+        "number" => WordClass::Number(number()?),
+        "ordinal" => WordClass::Ordinal(number()?),
+        "season" => WordClass::Season(u8::try_from(number()?).ok().filter(|m| (1..=12).contains(m))?),
+        "unit" => WordClass::Unit(match value {
+            "d" => Unit::Day,
+            "w" => Unit::Week,
+            "m" => Unit::Month,
+            "y" => Unit::Year,
+            _ => return None,
+        }),
+        "part" => WordClass::Part(match value {
+            "e" => Part::Early,
+            "m" => Part::Mid,
+            "l" => Part::Late,
+            _ => return None,
+        }),
+        _ => return None,
+    })
+}
+
+fn data_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+pub fn parse_lexicon(tsv: &str, forward: &str, anaphora: &str) -> Lexicon {
+    let mut words: HashMap<String, Vec<WordClass>> = HashMap::new();
+    for line in data_lines(tsv) {
+        let mut fields = line.split('\t');
+        let (Some(word), Some(class), Some(value)) = (fields.next(), fields.next(), fields.next()) else {
+            panic!("data/dates_lexicon.tsv: malformed line {line:?}");
+        };
+        let class = parse_class(class, value)
+            .unwrap_or_else(|| panic!("data/dates_lexicon.tsv: bad class or value in {line:?}"));
+        words.entry(word.to_lowercase()).or_default().push(class);
+    }
+    let forward_cues = data_lines(forward).map(str::to_lowercase).collect();
+    let anaphora = data_lines(anaphora)
+        .map(|line| {
+            let (phrase, mode) = line
+                .split_once('\t')
+                .unwrap_or_else(|| panic!("data/dates_anaphora.tsv: malformed line {line:?}"));
+            let mode = match mode.trim() {
+                "same" => AnaphorMode::Same,
+                "end" => AnaphorMode::End,
+                "month" => AnaphorMode::Month,
+                other => panic!("data/dates_anaphora.tsv: unknown mode {other:?}"),
+            };
+            let words = phrase
+                .split_whitespace()
+                .map(|w| (w != "*").then(|| w.to_lowercase()))
+                .collect();
+            (words, mode)
+        })
+        .collect();
+    Lexicon { words, forward_cues, anaphora }
+}
+
+/// Built into the binary, so a malformed file fails the first test rather than a user's run.
+pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
+    parse_lexicon(
+        include_str!("../../../data/dates_lexicon.tsv"),
+        include_str!("../../../data/dates_forward_cues.txt"),
+        include_str!("../../../data/dates_anaphora.tsv"),
+    )
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_lexicon_loads() {
+        assert_eq!(LEXICON.month("sept"), Some(9));
+        assert_eq!(LEXICON.weekday("friday"), Some(4));
+        assert_eq!(LEXICON.number("ten"), Some(10));
+        assert_eq!(LEXICON.unit("weeks"), Some(Unit::Week));
+        assert_eq!(LEXICON.part("late"), Some(Part::Late));
+        assert!(LEXICON.forward_cues.iter().any(|c| c == "will"));
+        assert!(LEXICON.anaphora.iter().any(|(_, mode)| *mode == AnaphorMode::Month));
+    }
+}
