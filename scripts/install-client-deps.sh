@@ -13,6 +13,9 @@ apt_packages=(
   # protoc and the Go generators/runtime, all from Debian so the Go client builds offline in GOPATH mode.
   protobuf-compiler golang-go protoc-gen-go protoc-gen-go-grpc
   golang-google-grpc-dev golang-google-protobuf-dev
+  # grpc-go 1.33 marshals through github.com/golang/protobuf; only its 1.5 line (a shim over
+  # google.golang.org/protobuf) handles messages from protoc-gen-go 1.28. With 1.3 every call panics.
+  golang-github-golang-protobuf-1-5-dev
 )
 if ! command -v node >/dev/null 2>&1; then
   apt_packages+=(nodejs)

@@ -3,7 +3,7 @@
 // Prints the entities that share events with one entity, strongest first (StreamEntityRelations).
 const { queryClient, deadlineIn } = require('../lib/connection');
 const { resolveEntity } = require('../lib/entities');
-const { formatDate, kindName, entityKindName } = require('../lib/format');
+const { count, formatDate, kindName, entityKindName } = require('../lib/format');
 const { enumValue, parseCommandLine, runCommand } = require('../lib/cli');
 
 const PROGRAM = 'newsline-relations';
@@ -29,12 +29,12 @@ async function printRelations(options) {
       if (formatDate(relation.lastDate) !== span) span += ` … ${formatDate(relation.lastDate)}`;
       const kinds = relation.kindCounts.map((k) => `${kindName(k.kind)} ${k.count}`).join(', ');
       process.stdout.write(
-        `  ${String(relation.eventCount).padStart(3)} events  ${span.padEnd(25)} ${related.name} ` +
+        `  ${String(relation.eventCount).padStart(3)} ${(relation.eventCount === 1 ? 'event' : 'events').padEnd(6)}  ${span.padEnd(25)} ${related.name} ` +
           `(${entityKindName(related.kind)}, ${related.id})  [${kinds}]\n`,
       );
       shown += 1;
     }
-    process.stdout.write(`${shown} related entities\n`);
+    process.stdout.write(`${count(shown, 'related entity', 'related entities')}\n`);
   } finally {
     client.close();
   }

@@ -5,7 +5,7 @@
 // events until interrupted).
 const { queryClient, deadlineIn } = require('../lib/connection');
 const { resolveEntity } = require('../lib/entities');
-const { formatDate, formatEvent, yearHeading } = require('../lib/format');
+const { count, formatDate, formatEvent, yearHeading } = require('../lib/format');
 const { enumValue, parseCommandLine, runCommand } = require('../lib/cli');
 const { loadNewsline } = require('../lib/proto');
 
@@ -53,7 +53,7 @@ async function printTimeline(options) {
     const found = await resolveEntity(client, options.entity, options.timeout);
     const { entity } = found;
     const span = found.firstDate ? `, ${formatDate(found.firstDate)} … ${formatDate(found.lastDate)}` : '';
-    process.stdout.write(`${entity.name} (${entity.id}): ${found.eventCount} events in ${found.articleCount} articles${span}\n`);
+    process.stdout.write(`${entity.name} (${entity.id}): ${count(found.eventCount, 'event')} in ${count(found.articleCount, 'article')}${span}\n`);
     const filter = { entityIds: [entity.id], kinds: options.kinds };
     if (options.from) filter.from = options.from;
     if (options.to) filter.to = options.to;
@@ -69,7 +69,7 @@ async function printTimeline(options) {
       process.stdout.write(`${formatEvent(event, entity.id)}\n`);
       shown += 1;
     }
-    process.stdout.write(`${shown} events shown\n`);
+    process.stdout.write(`${count(shown, 'event')} shown\n`);
   } finally {
     client.close();
   }

@@ -28,6 +28,11 @@ const kindName = (kind) => shortName(kind, 'EVENT_KIND_');
 const entityKindName = (kind) => shortName(kind, 'ENTITY_KIND_');
 const roleName = (role) => shortName(role, 'PARTICIPANT_ROLE_');
 
+/** `1 event`, `2 events`. */
+function count(number, singular, plural = `${singular}s`) {
+  return `${number} ${number === 1 ? singular : plural}`;
+}
+
 function yearHeading(entityName, date) {
   return date && date.year ? `${entityName}, ${date.year}:` : `${entityName}, year unknown:`;
 }
@@ -59,4 +64,4 @@ function formatEvent(event, focusEntityId) {
   return `  ${summary.join(' ').trimEnd()}\n      “${shorten(event.sentence, 140)}”`;
 }
 
-module.exports = { formatDate, formatRange, formatEvent, kindName, entityKindName, yearHeading, shorten };
+module.exports = { count, formatDate, formatRange, formatEvent, kindName, entityKindName, yearHeading, shorten };

@@ -5,7 +5,7 @@ const assert = require('node:assert/strict');
 const { execFile } = require('node:child_process');
 const path = require('node:path');
 const { startSeededServices, freeLoopbackPort } = require('./services');
-const { queryClient, resolveEntity, collect, ExitCode } = require('../lib');
+const { queryClient, resolveEntity, collect, count, ExitCode } = require('../lib');
 
 const EXAMPLE_ENTITY = process.env.NEWSLINE_EXAMPLE_ENTITY || 'Makei';
 const EXAMPLES_DIR = path.resolve(__dirname, '..', 'examples');
@@ -55,7 +55,7 @@ test('timeline prints the entity’s events grouped by year', async () => {
   console.log(result.stdout);
   assert.equal(result.exitCode, 0, result.stderr);
   const lines = outputLines(result.stdout);
-  assert.ok(lines[0].startsWith(`${entity.name} (${entity.id}): ${example.eventCount} events`), lines[0]);
+  assert.ok(lines[0].startsWith(`${entity.name} (${entity.id}): ${count(example.eventCount, 'event')} in `), lines[0]);
   const headings = lines.map((line) => YEAR_HEADING.exec(line)).filter(Boolean);
   const expectedYears = [];
   for (const event of events) {
@@ -65,7 +65,7 @@ test('timeline prints the entity’s events grouped by year', async () => {
   assert.deepEqual(headings.map((h) => h.groups.year), expectedYears);
   assert.ok(headings.every((h) => h.groups.name === entity.name));
   assert.equal(eventLines(result.stdout).length, events.length);
-  assert.equal(lines.at(-1), `${events.length} events shown`);
+  assert.equal(lines.at(-1), `${count(events.length, 'event')} shown`);
 });
 
 test('watch replays the same events, then stops once caught up', async () => {
@@ -90,9 +90,9 @@ test('relations lists the streamed relations, strongest first', async () => {
   assert.equal(rows.length, relations.length);
   rows.forEach((row, i) => {
     assert.ok(row.includes(`${relations[i].entity.name} (`) && row.includes(`, ${relations[i].entity.id})`), row);
-    assert.ok(row.trimStart().startsWith(`${relations[i].eventCount} events`), row);
+    assert.ok(row.trimStart().startsWith(`${count(relations[i].eventCount, 'event')} `), row);
   });
-  assert.equal(lines.at(-1), `${relations.length} related entities`);
+  assert.equal(lines.at(-1), count(relations.length, 'related entity', 'related entities'));
 });
 
 for (const name of ['timeline', 'relations']) {

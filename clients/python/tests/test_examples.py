@@ -10,6 +10,7 @@ from conftest import EXAMPLE_ENTITY, run_example
 from newsline.v1 import query_service_pb2, query_service_pb2_grpc
 from newsline_client.entities import resolve_entity
 from newsline_client.errors import ExitCode
+from newsline_client.formatting import count
 
 YEAR_HEADING = re.compile(r"^(?P<name>.+), (?P<year>\d{4}|year unknown):$")
 EVENT_LINE = re.compile(r"^  \S")
@@ -43,7 +44,7 @@ def test_timeline_prints_the_entitys_events_grouped_by_year(query_stub, query_ad
     print(result.stdout)
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"{entity.name} ({entity.id}): {example_entity.event_count} events")
+    assert lines[0].startswith(f"{entity.name} ({entity.id}): {count(example_entity.event_count, 'event')} in ")
     headings = [YEAR_HEADING.match(line) for line in lines if YEAR_HEADING.match(line)]
     expected_years = []
     for event in events:
@@ -53,7 +54,7 @@ def test_timeline_prints_the_entitys_events_grouped_by_year(query_stub, query_ad
     assert [h["year"] for h in headings] == expected_years
     assert all(h["name"] == entity.name for h in headings)
     assert len(event_lines(result.stdout)) == len(events)
-    assert lines[-1] == f"{len(events)} events shown"
+    assert lines[-1] == f"{count(len(events), 'event')} shown"
 
 
 def test_timeline_by_id_matches_timeline_by_name(query_address, example_entity):
@@ -79,7 +80,7 @@ def test_timeline_filters_by_kind_and_date(query_stub, query_address, example_en
     result = run_example("timeline", entity_id, "--address", query_address, "--from", str(year), "--to", str(year))
     assert result.exit_code == 0, result.stderr
     expected = [e for e in events if e.when.start.year == year]
-    assert result.stdout.splitlines()[-1] == f"{len(expected)} events shown"
+    assert result.stdout.splitlines()[-1] == f"{count(len(expected), 'event')} shown"
 
 
 def test_relations_lists_the_streamed_relations_strongest_first(query_stub, query_address, example_entity):
@@ -98,8 +99,8 @@ def test_relations_lists_the_streamed_relations_strongest_first(query_stub, quer
     assert len(rows) == len(relations)
     for row, relation in zip(rows, relations):
         assert f"{relation.entity.name} (" in row and f", {relation.entity.id})" in row
-        assert row.lstrip().startswith(f"{relation.event_count} events")
-    assert lines[-1] == f"{len(relations)} related entities"
+        assert row.lstrip().startswith(f"{count(relation.event_count, 'event')} ")
+    assert lines[-1] == count(len(relations), "related entity", "related entities")
 
 
 def test_relations_limit_and_kind(query_stub, query_address, example_entity):

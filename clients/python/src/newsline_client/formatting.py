@@ -43,6 +43,11 @@ def role_name(role: int) -> str:
     return event_pb2.ParticipantRole.Name(role).removeprefix("PARTICIPANT_ROLE_").lower()
 
 
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """`1 event`, `2 events`."""
+    return f"{number} {singular if number == 1 else (plural or singular + 's')}"
+
+
 def year_heading(entity_name: str, date: date_pb2.CalendarDate) -> str:
     return f"{entity_name}, {date.year}:" if date.year else f"{entity_name}, year unknown:"
 

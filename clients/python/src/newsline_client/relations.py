@@ -13,7 +13,7 @@ from newsline.v1 import query_service_pb2, query_service_pb2_grpc
 from newsline_client.cli import base_parser, entity_kind, run_reporting_errors
 from newsline_client.connection import connect
 from newsline_client.entities import resolve_entity
-from newsline_client.formatting import entity_kind_name, format_date, kind_name
+from newsline_client.formatting import count, entity_kind_name, format_date, kind_name
 
 PROGRAM = "newsline-relations"
 
@@ -48,11 +48,11 @@ def print_relations(options: argparse.Namespace) -> None:
                 span += f" … {format_date(relation.last_date)}"
             kinds = ", ".join(f"{kind_name(k.kind)} {k.count}" for k in relation.kind_counts)
             print(
-                f"  {relation.event_count:>3} events  {span:<25} {related.name} "
+                f"  {relation.event_count:>3} {'event' if relation.event_count == 1 else 'events':<6}  {span:<25} {related.name} "
                 f"({entity_kind_name(related.kind)}, {related.id})  [{kinds}]"
             )
             shown += 1
-        print(f"{shown} related entities")
+        print(f"{count(shown, 'related entity', 'related entities')}")
 
 
 def main(argv: list[str] | None = None) -> int:

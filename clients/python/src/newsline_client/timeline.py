@@ -19,7 +19,7 @@ from newsline.v1 import event_pb2, query_service_pb2, query_service_pb2_grpc
 from newsline_client.cli import base_parser, run_reporting_errors
 from newsline_client.connection import connect
 from newsline_client.entities import resolve_entity
-from newsline_client.formatting import format_date, format_event, year_heading
+from newsline_client.formatting import count, format_date, format_event, year_heading
 
 PROGRAM = "newsline-timeline"
 
@@ -82,7 +82,7 @@ def print_timeline(options: argparse.Namespace) -> None:
         span = ""
         if found.HasField("first_date"):
             span = f", {format_date(found.first_date)} … {format_date(found.last_date)}"
-        print(f"{entity.name} ({entity.id}): {found.event_count} events in {found.article_count} articles{span}")
+        print(f"{entity.name} ({entity.id}): {count(found.event_count, 'event')} in {count(found.article_count, 'article')}{span}")
         timeline_filter = query_service_pb2.TimelineFilter(entity_ids=[entity.id], kinds=options.kind)
         if options.from_date:
             getattr(timeline_filter, "from").CopyFrom(options.from_date)
@@ -98,7 +98,7 @@ def print_timeline(options: argparse.Namespace) -> None:
                 heading = this_heading
             print(format_event(event, entity.id), flush=options.follow)
             shown += 1
-        print(f"{shown} events shown")
+        print(f"{count(shown, 'event')} shown")
 
 
 def main(argv: list[str] | None = None) -> int:

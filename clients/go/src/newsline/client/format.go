@@ -54,6 +54,14 @@ func roleName(role newslinev1.ParticipantRole) string {
 	return shortName(role.String(), "PARTICIPANT_ROLE_")
 }
 
+// Count spells a number with its noun: "1 event", "2 events".
+func Count(number int, singular, plural string) string {
+	if number == 1 {
+		return fmt.Sprintf("%d %s", number, singular)
+	}
+	return fmt.Sprintf("%d %s", number, plural)
+}
+
 // YearHeading is the line above each year of a timeline: "Vladimir Makei, 2016:".
 func YearHeading(entityName string, date *newslinev1.CalendarDate) string {
 	if date.GetYear() == 0 {

@@ -131,7 +131,7 @@ func TestTimelinePrintsTheEntitysEventsGroupedByYear(t *testing.T) {
 		t.Fatalf("exit %d: %s", result.exitCode, result.stderr)
 	}
 	output := lines(result.stdout)
-	if want := fmt.Sprintf("%s (%s): %d events", entity.GetName(), entity.GetId(), found.GetEventCount()); !strings.HasPrefix(output[0], want) {
+	if want := fmt.Sprintf("%s (%s): %s in ", entity.GetName(), entity.GetId(), client.Count(int(found.GetEventCount()), "event", "events")); !strings.HasPrefix(output[0], want) {
 		t.Errorf("first line %q, want it to start with %q", output[0], want)
 	}
 	var wantYears, gotYears []string
@@ -158,7 +158,7 @@ func TestTimelinePrintsTheEntitysEventsGroupedByYear(t *testing.T) {
 	if got := len(eventLines(result.stdout)); got != len(events) {
 		t.Errorf("%d event lines, want %d", got, len(events))
 	}
-	if last, want := output[len(output)-1], fmt.Sprintf("%d events shown", len(events)); last != want {
+	if last, want := output[len(output)-1], client.Count(len(events), "event", "events")+" shown"; last != want {
 		t.Errorf("last line %q, want %q", last, want)
 	}
 }
@@ -213,12 +213,15 @@ func TestRelationsListTheStreamedRelationsStrongestFirst(t *testing.T) {
 	if len(rows) != len(relations) {
 		t.Fatalf("%d rows, want %d", len(rows), len(relations))
 	}
+	if last, want := output[len(output)-1], client.Count(len(relations), "related entity", "related entities"); last != want {
+		t.Errorf("last line %q, want %q", last, want)
+	}
 	for i, row := range rows {
 		related := relations[i].GetEntity()
 		if !strings.Contains(row, related.GetName()+" (") || !strings.Contains(row, ", "+related.GetId()+")") {
 			t.Errorf("row %d %q does not name %s", i, row, related.GetId())
 		}
-		if !strings.HasPrefix(strings.TrimLeft(row, " "), fmt.Sprintf("%d events", relations[i].GetEventCount())) {
+		if !strings.HasPrefix(strings.TrimLeft(row, " "), client.Count(int(relations[i].GetEventCount()), "event", "events")+" ") {
 			t.Errorf("row %d %q does not start with %d events", i, row, relations[i].GetEventCount())
 		}
 	}
@@ -240,7 +243,7 @@ func TestErrorsAreReportedByStatusCode(t *testing.T) {
 		{"unknown id (timeline)", "newsline-timeline", []string{"person:nobody-by-this-name", "-address", running.query.address}, client.ExitNotFound, "newsline-timeline: not found:"},
 		{"unknown id (relations)", "newsline-relations", []string{"person:nobody-by-this-name", "-address", running.query.address}, client.ExitNotFound, "newsline-relations: not found:"},
 		{"name matching nothing", "newsline-timeline", []string{"Qxzwv Jjjkq", "-address", running.query.address}, client.ExitNotFound, "no entity matches 'Qxzwv Jjjkq'"},
-		{"range the service rejects", "newsline-relations", []string{"Makei", "-address", running.query.address, "-from", "2017", "-to", "2015"}, client.ExitBadRequest, "rejected the request"},
+		{"range the service rejects", "newsline-relations", []string{exampleEntity, "-address", running.query.address, "-from", "2017", "-to", "2015"}, client.ExitBadRequest, "rejected the request"},
 		{"malformed flag", "newsline-timeline", []string{"person:anyone", "-address", unreachable, "-from", "2015-13"}, client.ExitBadRequest, "month or day out of range"},
 		{"unreachable service", "newsline-timeline", []string{"person:anyone", "-address", unreachable, "-timeout", "10s"}, client.ExitServiceProblem, "the service at " + unreachable + " is unavailable"},
 	}

@@ -78,11 +78,15 @@ func printRelations(ctx context.Context, options client.CommonOptions, stdout io
 		for _, count := range relation.GetKindCounts() {
 			kinds = append(kinds, fmt.Sprintf("%s %d", client.KindName(count.GetKind()), count.GetCount()))
 		}
-		fmt.Fprintf(stdout, "  %s events  %-25s %s (%s, %s)  [%s]\n",
-			client.PadLeft(fmt.Sprint(relation.GetEventCount()), 3), span, related.GetName(),
+		noun := "events"
+		if relation.GetEventCount() == 1 {
+			noun = "event"
+		}
+		fmt.Fprintf(stdout, "  %s %-6s  %-25s %s (%s, %s)  [%s]\n",
+			client.PadLeft(fmt.Sprint(relation.GetEventCount()), 3), noun, span, related.GetName(),
 			client.EntityKindName(related.GetKind()), related.GetId(), strings.Join(kinds, ", "))
 		shown++
 	}
-	fmt.Fprintf(stdout, "%d related entities\n", shown)
+	fmt.Fprintln(stdout, client.Count(shown, "related entity", "related entities"))
 	return nil
 }

@@ -69,7 +69,8 @@ func printTimeline(ctx context.Context, options timelineOptions, stdout io.Write
 	if found.GetFirstDate() != nil {
 		span = fmt.Sprintf(", %s … %s", client.FormatDate(found.GetFirstDate()), client.FormatDate(found.GetLastDate()))
 	}
-	fmt.Fprintf(stdout, "%s (%s): %d events in %d articles%s\n", entity.GetName(), entity.GetId(), found.GetEventCount(), found.GetArticleCount(), span)
+	fmt.Fprintf(stdout, "%s (%s): %s in %s%s\n", entity.GetName(), entity.GetId(),
+		client.Count(int(found.GetEventCount()), "event", "events"), client.Count(int(found.GetArticleCount()), "article", "articles"), span)
 
 	filter := &newslinev1.TimelineFilter{EntityIds: []string{entity.GetId()}, From: options.From, To: options.To}
 	for _, kind := range options.Kinds {
@@ -91,7 +92,7 @@ func printTimeline(ctx context.Context, options timelineOptions, stdout io.Write
 	if err := source(ctx, query, filter, emit); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d events shown\n", shown)
+	fmt.Fprintf(stdout, "%s shown\n", client.Count(shown, "event", "events"))
 	return nil
 }
 
