@@ -1,0 +1,15 @@
+//! The store and the query logic, independent of the transport.
+
+pub mod cursor;
+pub mod date;
+pub mod error;
+pub mod filter;
+pub mod fold;
+pub mod model;
+pub mod search;
+pub mod store;
+pub mod stream;
+mod validate;
+
+pub use error::DomainError;
+pub use store::Store;

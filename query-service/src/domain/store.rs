@@ -1,0 +1,1533 @@
+//! The in-memory store: compact events, interned entities and articles, and their indexes.
+//!
+//! Everything sits behind one `std::sync::RwLock`. Every operation on it is short, synchronous
+//! work with no await inside, so a blocking lock is cheaper than an async one; readers page
+//! through results in short read locks, and a publish batch is applied under a single write lock,
+//! which is what makes it atomic for readers. Watchers learn about new revisions from a
+//! `broadcast` channel the publisher never waits on.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet, VecDeque},
+    hash::{BuildHasherDefault, Hasher},
+    mem::size_of,
+    ops::Bound,
+    sync::{
+        Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+        atomic::{AtomicU32, Ordering},
+    },
+    time::Instant,
+};
+
+use tokio::sync::broadcast;
+
+use super::{
+    cursor::{TimeKey, key_event_id, time_key},
+    date::{PartialDate, packed_has_year},
+    error::DomainError,
+    filter::{ArticleFilter, RelationQuery, TimelineFilter},
+    fold::fold,
+    model::{
+        Amount, Article, ArticleWithEvents, Batch, DateSpan, Entity, EntityActivity, EntityKind,
+        Event, EventKind, Participant, PublishOutcome, Relation, SearchHit, Stats,
+    },
+    search,
+    validate::validate_batch,
+};
+
+/// Mixes integer keys that are already hashes or dense indexes; SipHash would cost more than the
+/// lookups it guards.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        let mixed = (self.0 ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = mixed ^ (mixed >> 29);
+    }
+    fn write_u32(&mut self, value: u32) {
+        self.write_u64(u64::from(value));
+    }
+}
+
+type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
+
+const NO_LOCATION: u32 = u32::MAX;
+const FLAG_PLANNED: u8 = 1;
+const FLAG_YEAR_INFERRED: u8 = 2;
+const FLAG_OWNED_SENTENCE: u8 = 4;
+const FLAG_OWNED_DATE_TEXT: u8 = 8;
+const FLAG_AMOUNTS: u8 = 16;
+
+/// Most timeline entries one read lock scans before it lets the publisher in.
+const SCAN_BUDGET: usize = 16 * 1024;
+/// How many changed event ids the change log keeps; older revisions are found by a full scan.
+const CHANGE_LOG_CAPACITY: usize = 1 << 20;
+/// Slab slots one read lock visits when the change log no longer reaches back far enough.
+const SLAB_SCAN_CHUNK: usize = 64 * 1024;
+
+/// An event as stored: ids interned, the sentence and date text kept as offsets into the stored
+/// article text. 64 bytes plus the participants.
+#[derive(Clone, Debug, PartialEq)]
+struct StoredEvent {
+    id: u64,
+    start: u32,
+    end: u32,
+    article: u32,
+    location: u32,
+    sentence_byte_start: u32,
+    sentence_byte_len: u32,
+    sentence_cp_start: u32,
+    /// Byte range of the date text inside the sentence.
+    date_text_start: u16,
+    date_text_len: u16,
+    revision: u32,
+    kind: EventKind,
+    year_source: u8,
+    flags: u8,
+    participants: Box<[Participation]>,
+}
+
+impl StoredEvent {
+    fn key(&self) -> TimeKey {
+        time_key(self.start, self.end, self.id)
+    }
+
+    fn revision(&self) -> u64 {
+        u64::from(self.revision)
+    }
+
+    fn involves(&self, entity: u32) -> bool {
+        self.participants.iter().any(|p| p.entity == entity)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Participation {
+    entity: u32,
+    role: u8,
+}
+
+/// Text of an event that is not where its offsets say in the article.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct OwnedText {
+    sentence: Option<(Box<str>, u32)>,
+    date_text: Option<Box<str>>,
+}
+
+struct EntityEntry {
+    entity: Entity,
+    /// Folded name, then folded aliases, in the same order.
+    folded: Vec<String>,
+    /// Only known from a reference in an event or article so far.
+    implicit: bool,
+    /// Slots of the events it takes part in.
+    events: IdSet<u32>,
+    /// Slots of the events located at it.
+    located: IdSet<u32>,
+    articles: IdSet<u32>,
+}
+
+impl EntityEntry {
+    fn event_count(&self) -> usize {
+        self.events.len()
+            + self
+                .located
+                .iter()
+                .filter(|s| !self.events.contains(s))
+                .count()
+    }
+
+    fn all_event_slots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.events.iter().copied().chain(
+            self.located
+                .iter()
+                .copied()
+                .filter(|s| !self.events.contains(s)),
+        )
+    }
+}
+
+struct ArticleEntry {
+    article: Article,
+    date_key: u32,
+    ascii: bool,
+    events: Vec<u32>,
+}
+
+fn article_date_key(article: &Article) -> u32 {
+    match article.published {
+        Some(date) if date.has_year() => date.pack(),
+        _ if article.reference_year != 0 => PartialDate {
+            year: article.reference_year,
+            month: 0,
+            day: 0,
+        }
+        .pack(),
+        _ => 0,
+    }
+}
+
+/// Which candidates a timeline walks.
+#[derive(Clone, Debug)]
+pub enum TimelinePlan {
+    /// The whole time index, filtering as it goes.
+    Scan,
+    /// The sorted keys of the few events an entity or location index selected.
+    Keys(Arc<Vec<TimeKey>>),
+}
+
+/// One page of a timeline.
+#[derive(Debug, Default)]
+pub struct TimelinePage {
+    pub events: Vec<(TimeKey, Event)>,
+    /// The last position examined: the next page starts strictly after it.
+    pub resume_after: Option<TimeKey>,
+    pub finished: bool,
+    pub revision: u64,
+}
+
+/// Keys of the matching events stored in a revision range, in timeline order.
+#[derive(Debug, Default)]
+pub struct ChangedKeys {
+    pub keys: Vec<TimeKey>,
+    /// The revision the range ends at.
+    pub revision: u64,
+}
+
+struct ResolvedFilter<'f> {
+    filter: &'f TimelineFilter,
+    /// `None` when the filter names no entities; an empty list matches nothing.
+    entities: Option<Vec<u32>>,
+    /// `None` when unset; `Some(None)` when the location is not stored.
+    location: Option<Option<u32>>,
+}
+
+#[derive(Default)]
+struct StoreInner {
+    revision: u64,
+    events: Vec<Option<StoredEvent>>,
+    free_slots: Vec<u32>,
+    event_slots: IdMap<u64, u32>,
+    timeline: BTreeMap<TimeKey, u32>,
+    owned_text: IdMap<u64, OwnedText>,
+    amounts: IdMap<u64, Box<[Amount]>>,
+    participations: usize,
+    entities: Vec<EntityEntry>,
+    /// Entity ids, and ids merged into another entity, to their entry.
+    entity_ids: HashMap<Box<str>, u32>,
+    /// (kind, folded name or alias) of published entities, for merging by alias.
+    entity_names: HashMap<(EntityKind, Box<str>), u32>,
+    articles: Vec<ArticleEntry>,
+    article_ids: HashMap<Box<str>, u32>,
+    producers: HashMap<String, u64>,
+    /// (revision, id of an event stored in it), oldest first.
+    change_log: VecDeque<(u64, u64)>,
+    /// The change log is complete for every revision above this one.
+    change_log_floor: u64,
+}
+
+struct Shared {
+    inner: RwLock<StoreInner>,
+    revisions: broadcast::Sender<u64>,
+    watchers: AtomicU32,
+    started: Instant,
+}
+
+/// A cheap, clonable handle on the store.
+#[derive(Clone)]
+pub struct Store {
+    shared: Arc<Shared>,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Counts an open watch for [`Stats::watchers`] while it lives.
+pub struct WatcherGuard(Store);
+
+impl Drop for WatcherGuard {
+    fn drop(&mut self) {
+        self.0.shared.watchers.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Store {
+    pub fn new() -> Self {
+        let (revisions, _) = broadcast::channel(64);
+        Self {
+            shared: Arc::new(Shared {
+                inner: RwLock::new(StoreInner::default()),
+                revisions,
+                watchers: AtomicU32::new(0),
+                started: Instant::now(),
+            }),
+        }
+    }
+
+    // A panic elsewhere cannot leave the store half-written: batches are checked before the first
+    // change, so a poisoned lock still guards consistent data.
+    fn read(&self) -> RwLockReadGuard<'_, StoreInner> {
+        self.shared
+            .inner
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, StoreInner> {
+        self.shared
+            .inner
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Applies one batch atomically, or refuses it whole.
+    pub fn publish(&self, batch: Batch) -> Result<PublishOutcome, DomainError> {
+        validate_batch(&batch).map_err(|e| e.in_batch(batch.sequence))?;
+        let outcome = self.write().apply(batch)?;
+        if !outcome.duplicate {
+            // Nobody listening is fine: watchers re-read the revision when they subscribe.
+            let _ = self.shared.revisions.send(outcome.revision);
+        }
+        Ok(outcome)
+    }
+
+    pub fn revision(&self) -> u64 {
+        self.read().revision
+    }
+
+    /// Notifications of new revisions; a lagging receiver just re-reads the store.
+    pub fn subscribe(&self) -> broadcast::Receiver<u64> {
+        self.shared.revisions.subscribe()
+    }
+
+    pub fn watcher_guard(&self) -> WatcherGuard {
+        self.shared.watchers.fetch_add(1, Ordering::Relaxed);
+        WatcherGuard(self.clone())
+    }
+
+    pub fn plan_timeline(&self, filter: &TimelineFilter) -> TimelinePlan {
+        self.read().plan_timeline(filter)
+    }
+
+    /// Up to `limit` matching events strictly after `after` in the given order, stored at or
+    /// before `max_revision` when set.
+    pub fn timeline_page(
+        &self,
+        filter: &TimelineFilter,
+        plan: &TimelinePlan,
+        after: Option<TimeKey>,
+        descending: bool,
+        max_revision: Option<u64>,
+        limit: usize,
+    ) -> TimelinePage {
+        self.read()
+            .timeline_page(filter, plan, after, descending, max_revision, limit)
+    }
+
+    /// The matching events stored after revision `after_revision`, up to now.
+    pub fn changed_keys(&self, filter: &TimelineFilter, after_revision: u64) -> ChangedKeys {
+        {
+            let inner = self.read();
+            if after_revision >= inner.change_log_floor {
+                return inner.changed_keys_from_log(filter, after_revision);
+            }
+        }
+        // The log no longer reaches back: scan the slab in chunks, each under its own read lock.
+        // Events changed between chunks carry a revision above `revision` and are left to the
+        // next catch-up.
+        let revision = self.revision();
+        let mut keys = Vec::new();
+        let mut next_slot = 0usize;
+        loop {
+            let inner = self.read();
+            let resolved = inner.resolve_filter(filter);
+            let end = (next_slot + SLAB_SCAN_CHUNK).min(inner.events.len());
+            for event in inner.events[next_slot..end].iter().flatten() {
+                let stored_in = event.revision();
+                if stored_in > after_revision
+                    && stored_in <= revision
+                    && inner.matches(event, &resolved)
+                {
+                    keys.push(event.key());
+                }
+            }
+            next_slot = end;
+            if next_slot >= inner.events.len() {
+                break;
+            }
+        }
+        keys.sort_unstable();
+        ChangedKeys { keys, revision }
+    }
+
+    /// The events at these keys that still match and were stored at or before `max_revision`.
+    pub fn events_at(
+        &self,
+        filter: &TimelineFilter,
+        keys: &[TimeKey],
+        max_revision: u64,
+    ) -> Vec<(TimeKey, Event)> {
+        let inner = self.read();
+        let resolved = inner.resolve_filter(filter);
+        keys.iter()
+            .filter_map(|&key| {
+                let event = inner.event_at_key(key)?;
+                (event.revision() <= max_revision && inner.matches(event, &resolved))
+                    .then(|| (key, inner.event_view(event)))
+            })
+            .collect()
+    }
+
+    pub fn entity(&self, id: &str) -> Result<EntityActivity, DomainError> {
+        let inner = self.read();
+        let index = inner
+            .resolve_entity(id)
+            .ok_or_else(|| DomainError::not_found("entity", id))?;
+        Ok(inner.entity_activity(index))
+    }
+
+    pub fn search_entities(
+        &self,
+        query: &str,
+        kinds: &[EntityKind],
+        max_results: usize,
+    ) -> Vec<SearchHit> {
+        let folded_query = fold(query.trim());
+        let inner = self.read();
+        let mut scored: Vec<(f32, usize, u32, usize)> = inner
+            .entities
+            .iter()
+            .enumerate()
+            .filter(|(_, entry)| kinds.is_empty() || kinds.contains(&entry.entity.kind))
+            .filter_map(|(index, entry)| {
+                let (surface, score) = entry
+                    .folded
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, f)| search::score(&folded_query, f).map(|s| (i, s)))
+                    .fold(None, |best: Option<(usize, f32)>, candidate| match best {
+                        Some(b) if b.1 >= candidate.1 => Some(b),
+                        _ => Some(candidate),
+                    })?;
+                Some((score, entry.event_count(), index as u32, surface))
+            })
+            .collect();
+        scored.sort_by(|a, b| {
+            b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then_with(|| {
+                inner.entities[a.2 as usize]
+                    .entity
+                    .id
+                    .cmp(&inner.entities[b.2 as usize].entity.id)
+            })
+        });
+        scored.truncate(max_results);
+        scored
+            .into_iter()
+            .map(|(score, event_count, index, surface)| {
+                let entity = &inner.entities[index as usize].entity;
+                let matched_alias = if surface == 0 {
+                    entity.name.clone()
+                } else {
+                    entity.aliases[surface - 1].clone()
+                };
+                SearchHit {
+                    entity: entity.clone(),
+                    score,
+                    matched_alias,
+                    event_count: saturating_u32(event_count),
+                }
+            })
+            .collect()
+    }
+
+    pub fn relations(&self, query: &RelationQuery) -> Result<Vec<Relation>, DomainError> {
+        self.read().relations(query)
+    }
+
+    pub fn article(&self, id: &str) -> Result<ArticleWithEvents, DomainError> {
+        let inner = self.read();
+        let index = *inner
+            .article_ids
+            .get(id)
+            .ok_or_else(|| DomainError::not_found("article", id))?;
+        let entry = &inner.articles[index as usize];
+        let mut keys: Vec<TimeKey> = entry
+            .events
+            .iter()
+            .filter_map(|&slot| inner.event(slot).map(StoredEvent::key))
+            .collect();
+        keys.sort_unstable();
+        Ok(ArticleWithEvents {
+            article: entry.article.clone(),
+            event_ids: keys.into_iter().map(key_event_id).collect(),
+        })
+    }
+
+    /// The indexes of the matching articles, ordered by date then id.
+    pub fn article_indexes(&self, filter: &ArticleFilter) -> Vec<u32> {
+        let inner = self.read();
+        let entity = filter
+            .entity_id
+            .as_deref()
+            .map(|id| inner.resolve_entity(id));
+        let mut matching: Vec<(u32, &str, u32)> = inner
+            .articles
+            .iter()
+            .enumerate()
+            .filter(|(index, entry)| {
+                let article = &entry.article;
+                filter.bounds.contains(entry.date_key)
+                    && entity.is_none_or(|e| {
+                        e.is_some_and(|e| {
+                            inner.entities[e as usize]
+                                .articles
+                                .contains(&(*index as u32))
+                        })
+                    })
+                    && filter
+                        .series
+                        .as_deref()
+                        .is_none_or(|s| article.series.to_lowercase() == s)
+                    && filter.author.as_deref().is_none_or(|wanted| {
+                        article
+                            .authors
+                            .iter()
+                            .any(|a| a.to_lowercase().contains(wanted))
+                    })
+            })
+            .map(|(index, entry)| (entry.date_key, entry.article.id.as_str(), index as u32))
+            .collect();
+        matching.sort_unstable();
+        matching.into_iter().map(|(_, _, index)| index).collect()
+    }
+
+    pub fn articles_at(&self, indexes: &[u32]) -> Vec<Article> {
+        let inner = self.read();
+        indexes
+            .iter()
+            .filter_map(|&i| inner.articles.get(i as usize))
+            .map(|entry| entry.article.clone())
+            .collect()
+    }
+
+    pub fn stats(&self) -> Stats {
+        let inner = self.read();
+        Stats {
+            articles: inner.articles.len() as u64,
+            entities: inner.entities.len() as u64,
+            events: inner.event_slots.len() as u64,
+            revision: inner.revision,
+            approx_memory_bytes: inner.approx_memory_bytes() as u64,
+            uptime_seconds: self.shared.started.elapsed().as_secs(),
+            watchers: self.shared.watchers.load(Ordering::Relaxed),
+        }
+    }
+}
+
+fn saturating_u32(value: usize) -> u32 {
+    u32::try_from(value).unwrap_or(u32::MAX)
+}
+
+/// The byte offset of code point `cp` in `text`.
+fn byte_offset(text: &str, ascii: bool, cp: u32) -> Option<usize> {
+    let cp = cp as usize;
+    if ascii {
+        return (cp <= text.len()).then_some(cp);
+    }
+    text.char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(text.len()))
+        .nth(cp)
+}
+
+impl StoreInner {
+    fn event(&self, slot: u32) -> Option<&StoredEvent> {
+        self.events.get(slot as usize)?.as_ref()
+    }
+
+    fn event_at_key(&self, key: TimeKey) -> Option<&StoredEvent> {
+        let slot = *self.event_slots.get(&key_event_id(key))?;
+        self.event(slot).filter(|e| e.key() == key)
+    }
+
+    fn resolve_entity(&self, id: &str) -> Option<u32> {
+        self.entity_ids.get(id).copied()
+    }
+
+    fn resolve_filter<'f>(&self, filter: &'f TimelineFilter) -> ResolvedFilter<'f> {
+        let entities = (!filter.entity_ids.is_empty()).then(|| {
+            let resolved: Vec<Option<u32>> = filter
+                .entity_ids
+                .iter()
+                .map(|id| self.resolve_entity(id))
+                .collect();
+            if filter.match_all && resolved.iter().any(Option::is_none) {
+                Vec::new()
+            } else {
+                let mut known: Vec<u32> = resolved.into_iter().flatten().collect();
+                known.sort_unstable();
+                known.dedup();
+                known
+            }
+        });
+        ResolvedFilter {
+            filter,
+            entities,
+            location: filter
+                .location_id
+                .as_deref()
+                .map(|id| self.resolve_entity(id)),
+        }
+    }
+
+    fn matches(&self, event: &StoredEvent, resolved: &ResolvedFilter<'_>) -> bool {
+        let filter = resolved.filter;
+        if filter.kind_mask != 0 && filter.kind_mask & event.kind.bit() == 0 {
+            return false;
+        }
+        if !filter.bounds.contains(event.start) {
+            return false;
+        }
+        if let Some(location) = resolved.location
+            && location != Some(event.location)
+        {
+            return false;
+        }
+        if let Some(entities) = &resolved.entities {
+            let hit = if filter.match_all {
+                !entities.is_empty() && entities.iter().all(|&e| event.involves(e))
+            } else {
+                entities.iter().any(|&e| event.involves(e))
+            };
+            if !hit {
+                return false;
+            }
+        }
+        match &filter.text {
+            Some(matcher) => matcher.matches(self.sentence(event).0),
+            None => true,
+        }
+    }
+
+    /// The sentence of an event and the code point offset just past it.
+    fn sentence(&self, event: &StoredEvent) -> (&str, u32) {
+        if event.flags & FLAG_OWNED_SENTENCE != 0 {
+            return self
+                .owned_text
+                .get(&event.id)
+                .and_then(|owned| owned.sentence.as_ref())
+                .map_or(("", event.sentence_cp_start), |(text, end)| (text, *end));
+        }
+        let Some(article) = self.articles.get(event.article as usize) else {
+            return ("", event.sentence_cp_start);
+        };
+        let start = event.sentence_byte_start as usize;
+        let sentence = article
+            .article
+            .text
+            .get(start..start + event.sentence_byte_len as usize)
+            .unwrap_or("");
+        let chars = if article.ascii {
+            sentence.len()
+        } else {
+            sentence.chars().count()
+        };
+        (sentence, event.sentence_cp_start + chars as u32)
+    }
+
+    fn event_view(&self, event: &StoredEvent) -> Event {
+        let (sentence, sentence_end) = self.sentence(event);
+        let date_text = if event.flags & FLAG_OWNED_DATE_TEXT != 0 {
+            self.owned_text
+                .get(&event.id)
+                .and_then(|owned| owned.date_text.as_deref())
+                .unwrap_or("")
+        } else {
+            let start = usize::from(event.date_text_start);
+            sentence
+                .get(start..start + usize::from(event.date_text_len))
+                .unwrap_or("")
+        };
+        let (location_id, location_name) = match self.entities.get(event.location as usize) {
+            Some(entry) => (entry.entity.id.clone(), entry.entity.name.clone()),
+            None => (String::new(), String::new()),
+        };
+        Event {
+            id: event.id,
+            article_id: self
+                .articles
+                .get(event.article as usize)
+                .map(|a| a.article.id.clone())
+                .unwrap_or_default(),
+            kind: event.kind,
+            when: DateSpan {
+                start: PartialDate::unpack(event.start),
+                end: PartialDate::unpack(event.end),
+                year_inferred: event.flags & FLAG_YEAR_INFERRED != 0,
+                year_source: event.year_source,
+                text: date_text.to_owned(),
+            },
+            participants: event
+                .participants
+                .iter()
+                .filter_map(|p| {
+                    let entity = &self.entities.get(p.entity as usize)?.entity;
+                    Some(Participant {
+                        entity_id: entity.id.clone(),
+                        name: entity.name.clone(),
+                        role: p.role,
+                    })
+                })
+                .collect(),
+            location_id,
+            location_name,
+            sentence: sentence.to_owned(),
+            sentence_start: event.sentence_cp_start,
+            sentence_end,
+            amounts: if event.flags & FLAG_AMOUNTS != 0 {
+                self.amounts
+                    .get(&event.id)
+                    .map(|a| a.to_vec())
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            },
+            planned: event.flags & FLAG_PLANNED != 0,
+        }
+    }
+
+    fn plan_timeline(&self, filter: &TimelineFilter) -> TimelinePlan {
+        let resolved = self.resolve_filter(filter);
+        let mut best: Option<Vec<u32>> = None;
+        let mut consider = |slots: Vec<u32>| {
+            if best.as_ref().is_none_or(|b| slots.len() < b.len()) {
+                best = Some(slots);
+            }
+        };
+        if let Some(entities) = &resolved.entities {
+            if filter.match_all {
+                if let Some(smallest) = entities
+                    .iter()
+                    .map(|&e| &self.entities[e as usize].events)
+                    .min_by_key(|set| set.len())
+                {
+                    consider(smallest.iter().copied().collect());
+                } else {
+                    consider(Vec::new());
+                }
+            } else {
+                let total: usize = entities
+                    .iter()
+                    .map(|&e| self.entities[e as usize].events.len())
+                    .sum();
+                if self.worth_indexing(total) {
+                    consider(
+                        entities
+                            .iter()
+                            .flat_map(|&e| self.entities[e as usize].events.iter().copied())
+                            .collect(),
+                    );
+                }
+            }
+        }
+        if let Some(location) = resolved.location {
+            match location {
+                Some(l) => consider(self.entities[l as usize].located.iter().copied().collect()),
+                None => consider(Vec::new()),
+            }
+        }
+        match best {
+            Some(slots) if self.worth_indexing(slots.len()) => {
+                let mut keys: Vec<TimeKey> = slots
+                    .into_iter()
+                    .filter_map(|slot| self.event(slot).map(StoredEvent::key))
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                TimelinePlan::Keys(Arc::new(keys))
+            }
+            _ => TimelinePlan::Scan,
+        }
+    }
+
+    /// Whether walking `candidates` sorted keys beats scanning the whole time index.
+    fn worth_indexing(&self, candidates: usize) -> bool {
+        candidates <= 4096 || (candidates <= 1 << 20 && candidates * 4 <= self.timeline.len())
+    }
+
+    fn timeline_page(
+        &self,
+        filter: &TimelineFilter,
+        plan: &TimelinePlan,
+        after: Option<TimeKey>,
+        descending: bool,
+        max_revision: Option<u64>,
+        limit: usize,
+    ) -> TimelinePage {
+        let resolved = self.resolve_filter(filter);
+        let mut page = TimelinePage {
+            revision: self.revision,
+            resume_after: after,
+            ..TimelinePage::default()
+        };
+        let visit = |key: TimeKey, event: &StoredEvent, page: &mut TimelinePage| {
+            page.resume_after = Some(key);
+            if max_revision.is_none_or(|max| event.revision() <= max)
+                && self.matches(event, &resolved)
+            {
+                page.events.push((key, self.event_view(event)));
+            }
+        };
+        match plan {
+            TimelinePlan::Scan => {
+                let lower = match (after, descending) {
+                    (Some(key), false) => Bound::Excluded(key),
+                    _ => Bound::Unbounded,
+                };
+                let upper = match (after, descending) {
+                    (Some(key), true) => Bound::Excluded(key),
+                    _ => Bound::Unbounded,
+                };
+                let range = self.timeline.range((lower, upper));
+                let mut entries: Box<dyn Iterator<Item = (&TimeKey, &u32)>> = if descending {
+                    Box::new(range.rev())
+                } else {
+                    Box::new(range)
+                };
+                let mut scanned = 0;
+                loop {
+                    if page.events.len() >= limit || scanned >= SCAN_BUDGET {
+                        break;
+                    }
+                    let Some((&key, &slot)) = entries.next() else {
+                        page.finished = true;
+                        break;
+                    };
+                    scanned += 1;
+                    if let Some(event) = self.event(slot) {
+                        visit(key, event, &mut page);
+                    }
+                }
+            }
+            TimelinePlan::Keys(keys) => {
+                let start = match after {
+                    None => 0,
+                    Some(key) if descending => keys.partition_point(|&k| k < key),
+                    Some(key) => keys.partition_point(|&k| k <= key),
+                };
+                let mut remaining: Box<dyn Iterator<Item = &TimeKey>> = if descending {
+                    let end = if after.is_some() { start } else { keys.len() };
+                    Box::new(keys[..end].iter().rev())
+                } else {
+                    Box::new(keys[start..].iter())
+                };
+                loop {
+                    if page.events.len() >= limit {
+                        break;
+                    }
+                    let Some(&key) = remaining.next() else {
+                        page.finished = true;
+                        break;
+                    };
+                    page.resume_after = Some(key);
+                    if let Some(event) = self.event_at_key(key) {
+                        visit(key, event, &mut page);
+                    }
+                }
+            }
+        }
+        page
+    }
+
+    fn changed_keys_from_log(&self, filter: &TimelineFilter, after_revision: u64) -> ChangedKeys {
+        let resolved = self.resolve_filter(filter);
+        let first = self
+            .change_log
+            .partition_point(|&(revision, _)| revision <= after_revision);
+        let mut seen: IdSet<u64> = IdSet::default();
+        let mut keys: Vec<TimeKey> = self
+            .change_log
+            .range(first..)
+            .filter(|&&(_, id)| seen.insert(id))
+            .filter_map(|&(_, id)| {
+                let slot = *self.event_slots.get(&id)?;
+                let event = self.event(slot)?;
+                (event.revision() > after_revision && self.matches(event, &resolved))
+                    .then(|| event.key())
+            })
+            .collect();
+        keys.sort_unstable();
+        ChangedKeys {
+            keys,
+            revision: self.revision,
+        }
+    }
+
+    fn entity_activity(&self, index: u32) -> EntityActivity {
+        let entry = &self.entities[index as usize];
+        let (mut first, mut last): (Option<u32>, Option<u32>) = (None, None);
+        for slot in entry.all_event_slots() {
+            if let Some(event) = self.event(slot)
+                && packed_has_year(event.start)
+            {
+                first = Some(first.map_or(event.start, |f| f.min(event.start)));
+                last = Some(last.map_or(event.start, |l| l.max(event.start)));
+            }
+        }
+        EntityActivity {
+            entity: entry.entity.clone(),
+            event_count: saturating_u32(entry.event_count()),
+            article_count: saturating_u32(entry.articles.len()),
+            first_date: first.map(PartialDate::unpack),
+            last_date: last.map(PartialDate::unpack),
+        }
+    }
+
+    fn relations(&self, query: &RelationQuery) -> Result<Vec<Relation>, DomainError> {
+        #[derive(Default)]
+        struct Tally {
+            count: u32,
+            first: Option<u32>,
+            last: Option<u32>,
+            latest: u32,
+            kinds: [u32; 11],
+            samples: Vec<TimeKey>,
+        }
+        let index = self
+            .resolve_entity(&query.entity_id)
+            .ok_or_else(|| DomainError::not_found("entity", &query.entity_id))?;
+        let sample_cap = query.max_sample_events;
+        let mut tallies: IdMap<u32, Tally> = IdMap::default();
+        let mut others: Vec<u32> = Vec::new();
+        for slot in self.entities[index as usize].all_event_slots() {
+            let Some(event) = self.event(slot) else {
+                continue;
+            };
+            if !query.bounds.contains(event.start) {
+                continue;
+            }
+            others.clear();
+            others.extend(event.participants.iter().map(|p| p.entity));
+            if event.location != NO_LOCATION {
+                others.push(event.location);
+            }
+            others.sort_unstable();
+            others.dedup();
+            for &other in others.iter().filter(|&&o| o != index) {
+                let tally = tallies.entry(other).or_default();
+                tally.count += 1;
+                tally.latest = tally.latest.max(event.start);
+                if packed_has_year(event.start) {
+                    tally.first = Some(tally.first.map_or(event.start, |f| f.min(event.start)));
+                    tally.last = Some(tally.last.map_or(event.start, |l| l.max(event.start)));
+                }
+                tally.kinds[event.kind as usize] += 1;
+                if sample_cap > 0 {
+                    tally.samples.push(event.key());
+                    if tally.samples.len() >= sample_cap * 8 {
+                        tally.samples.sort_unstable_by(|a, b| b.cmp(a));
+                        tally.samples.truncate(sample_cap);
+                    }
+                }
+            }
+        }
+        let mut ranked: Vec<(u32, Tally)> = tallies
+            .into_iter()
+            .filter(|(other, _)| {
+                query.kinds.is_empty()
+                    || query
+                        .kinds
+                        .contains(&self.entities[*other as usize].entity.kind)
+            })
+            .collect();
+        ranked.sort_by(|(a_id, a), (b_id, b)| {
+            b.count
+                .cmp(&a.count)
+                .then(b.latest.cmp(&a.latest))
+                .then_with(|| {
+                    self.entities[*a_id as usize]
+                        .entity
+                        .id
+                        .cmp(&self.entities[*b_id as usize].entity.id)
+                })
+        });
+        if query.max_results > 0 {
+            ranked.truncate(query.max_results);
+        }
+        Ok(ranked
+            .into_iter()
+            .map(|(other, mut tally)| {
+                tally.samples.sort_unstable_by(|a, b| b.cmp(a));
+                tally.samples.truncate(sample_cap);
+                let mut kind_counts: Vec<(EventKind, u32)> = EventKind::ALL
+                    .iter()
+                    .map(|&k| (k, tally.kinds[k as usize]))
+                    .filter(|&(_, count)| count > 0)
+                    .collect();
+                kind_counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                Relation {
+                    entity: self.entities[other as usize].entity.clone(),
+                    event_count: tally.count,
+                    first_date: tally.first.map(PartialDate::unpack),
+                    last_date: tally.last.map(PartialDate::unpack),
+                    kind_counts,
+                    sample_event_ids: tally.samples.into_iter().map(key_event_id).collect(),
+                }
+            })
+            .collect())
+    }
+
+    fn approx_memory_bytes(&self) -> usize {
+        let events = self.events.capacity() * size_of::<Option<StoredEvent>>()
+            + self.participations * size_of::<Participation>()
+            // Allocator bookkeeping of each participants slice.
+            + self.event_slots.len() * 16
+            + self.free_slots.capacity() * 4;
+        let event_slots = self.event_slots.capacity() * (size_of::<(u64, u32)>() + 1);
+        // B-tree nodes hold 11 entries and run about two thirds full.
+        let timeline = self.timeline.len() * (size_of::<(TimeKey, u32)>() * 3 / 2);
+        let side_tables = self.owned_text.capacity() * (size_of::<(u64, OwnedText)>() + 1)
+            + self
+                .owned_text
+                .values()
+                .map(|o| {
+                    o.sentence.as_ref().map_or(0, |s| s.0.len())
+                        + o.date_text.as_ref().map_or(0, |d| d.len())
+                })
+                .sum::<usize>()
+            + self.amounts.capacity() * (size_of::<(u64, Box<[Amount]>)>() + 1)
+            + self
+                .amounts
+                .values()
+                .map(|a| a.len() * size_of::<Amount>())
+                .sum::<usize>();
+        let entities: usize = self
+            .entities
+            .iter()
+            .map(|e| {
+                size_of::<EntityEntry>()
+                    + e.entity.id.len()
+                    + e.entity.name.len()
+                    + e.entity.aliases.iter().map(|a| a.len() + 24).sum::<usize>()
+                    + e.entity.roles.iter().map(|r| r.len() + 24).sum::<usize>()
+                    + e.folded.iter().map(|f| f.len() + 24).sum::<usize>()
+                    + (e.events.capacity() + e.located.capacity() + e.articles.capacity()) * 5
+            })
+            .sum::<usize>()
+            + self.entity_ids.keys().map(|k| k.len() + 24).sum::<usize>()
+            + self
+                .entity_names
+                .keys()
+                .map(|k| k.1.len() + 32)
+                .sum::<usize>();
+        let articles: usize = self
+            .articles
+            .iter()
+            .map(|a| {
+                let article = &a.article;
+                size_of::<ArticleEntry>()
+                    + article.text.len()
+                    + article.title.len()
+                    + article.id.len()
+                    + article.source_uri.len()
+                    + article
+                        .sections
+                        .iter()
+                        .map(|s| {
+                            s.heading.len()
+                                + s.paragraphs.iter().map(|p| p.len() + 24).sum::<usize>()
+                        })
+                        .sum::<usize>()
+                    + article
+                        .entity_ids
+                        .iter()
+                        .map(|e| e.len() + 24)
+                        .sum::<usize>()
+                    + a.events.capacity() * 4
+            })
+            .sum();
+        let change_log = self.change_log.capacity() * size_of::<(u64, u64)>();
+        events + event_slots + timeline + side_tables + entities + articles + change_log
+    }
+
+    // ---- publishing ----
+
+    fn apply(&mut self, batch: Batch) -> Result<PublishOutcome, DomainError> {
+        let sequence = batch.sequence;
+        if self
+            .producers
+            .get(&batch.producer_id)
+            .is_some_and(|&last| sequence <= last)
+        {
+            return Ok(PublishOutcome {
+                sequence,
+                revision: self.revision,
+                duplicate: true,
+                ..PublishOutcome::default()
+            });
+        }
+        self.check_references(&batch)
+            .map_err(|e| e.in_batch(sequence))?;
+
+        // Nothing below can fail: the batch is applied whole.
+        let revision = self.revision + 1;
+        let stored_revision = u32::try_from(revision).unwrap_or(u32::MAX);
+        let mut outcome = PublishOutcome {
+            sequence,
+            ..PublishOutcome::default()
+        };
+        for entity in batch.entities {
+            if self.upsert_entity(entity) {
+                outcome.entities_upserted += 1;
+            }
+        }
+        let mut republished = Vec::with_capacity(batch.articles.len());
+        for article in batch.articles {
+            let (index, changed) = self.upsert_article(article);
+            republished.push(index);
+            if changed {
+                outcome.articles_upserted += 1;
+            }
+        }
+        let mut published_ids: IdSet<u64> = IdSet::default();
+        let mut changed_ids = Vec::new();
+        for event in &batch.events {
+            published_ids.insert(event.id);
+            let Some(&article) = self.article_ids.get(event.article_id.as_str()) else {
+                continue;
+            };
+            let (mut stored, owned, amounts) = self.build_event(event, article, stored_revision);
+            if let Some(&slot) = self.event_slots.get(&event.id)
+                && let Some(existing) = self.event(slot)
+            {
+                stored.revision = existing.revision;
+                let unchanged = *existing == stored
+                    && self.owned_text.get(&event.id) == owned.as_ref()
+                    && self.amounts.get(&event.id) == amounts.as_ref();
+                if unchanged {
+                    continue;
+                }
+                stored.revision = stored_revision;
+                self.remove_event(slot);
+            }
+            self.insert_event(stored, owned, amounts);
+            outcome.events_upserted += 1;
+            changed_ids.push(event.id);
+        }
+        for article in republished {
+            let stale: Vec<u32> = self.articles[article as usize]
+                .events
+                .iter()
+                .copied()
+                .filter(|&slot| {
+                    self.event(slot)
+                        .is_some_and(|e| !published_ids.contains(&e.id))
+                })
+                .collect();
+            for slot in stale {
+                self.remove_event(slot);
+                outcome.events_removed += 1;
+            }
+        }
+        let changed = outcome.entities_upserted
+            + outcome.articles_upserted
+            + outcome.events_upserted
+            + outcome.events_removed
+            > 0;
+        if changed {
+            self.revision = revision;
+            self.log_changes(revision, &changed_ids);
+        }
+        self.producers.insert(batch.producer_id, sequence);
+        outcome.revision = self.revision;
+        Ok(outcome)
+    }
+
+    /// The checks that need the store: referenced articles exist, referenced entities exist or
+    /// can be created from their id.
+    fn check_references(&self, batch: &Batch) -> Result<(), DomainError> {
+        let batch_articles: HashSet<&str> = batch.articles.iter().map(|a| a.id.as_str()).collect();
+        let batch_entities: HashSet<&str> = batch.entities.iter().map(|e| e.id.as_str()).collect();
+        let check_entity = |id: &str, field: String| {
+            if batch_entities.contains(id)
+                || self.entity_ids.contains_key(id)
+                || EntityKind::from_id_prefix(id).is_some()
+            {
+                Ok(())
+            } else {
+                Err(DomainError::invalid(
+                    field,
+                    format!("`{id}` is no stored entity and has no `<kind>:<key>` form"),
+                ))
+            }
+        };
+        for (i, article) in batch.articles.iter().enumerate() {
+            for (j, id) in article.entity_ids.iter().enumerate() {
+                check_entity(id, format!("articles[{i}].entity_ids[{j}]"))?;
+            }
+        }
+        for (i, event) in batch.events.iter().enumerate() {
+            if !batch_articles.contains(event.article_id.as_str())
+                && !self.article_ids.contains_key(event.article_id.as_str())
+            {
+                return Err(DomainError::invalid(
+                    format!("events[{i}].article_id"),
+                    format!(
+                        "names article `{}`, which is neither in the batch nor stored",
+                        event.article_id
+                    ),
+                ));
+            }
+            for (j, participant) in event.participants.iter().enumerate() {
+                check_entity(
+                    &participant.entity_id,
+                    format!("events[{i}].participants[{j}].entity_id"),
+                )?;
+            }
+            if !event.location_id.is_empty() {
+                check_entity(&event.location_id, format!("events[{i}].location_id"))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn log_changes(&mut self, revision: u64, ids: &[u64]) {
+        self.change_log.extend(ids.iter().map(|&id| (revision, id)));
+        while self.change_log.len() > CHANGE_LOG_CAPACITY {
+            if let Some((dropped, _)) = self.change_log.pop_front() {
+                self.change_log_floor = self.change_log_floor.max(dropped);
+            }
+        }
+    }
+
+    fn index_names(&mut self, index: u32) {
+        let entry = &self.entities[index as usize];
+        if entry.implicit {
+            return;
+        }
+        let kind = entry.entity.kind;
+        let names: Vec<Box<str>> = entry.folded.iter().map(|f| f.as_str().into()).collect();
+        for name in names {
+            if !name.is_empty() {
+                self.entity_names.entry((kind, name)).or_insert(index);
+            }
+        }
+    }
+
+    /// Merges an entity by id, else by a folded name or alias of a stored entity of its kind.
+    fn upsert_entity(&mut self, incoming: Entity) -> bool {
+        let incoming_folded: Vec<String> = std::iter::once(&incoming.name)
+            .chain(&incoming.aliases)
+            .map(|s| fold(s))
+            .collect();
+        let target = self.resolve_entity(&incoming.id).or_else(|| {
+            incoming_folded.iter().find_map(|name| {
+                self.entity_names
+                    .get(&(incoming.kind, name.as_str().into()))
+                    .copied()
+            })
+        });
+        let Some(index) = target else {
+            let index = self.entities.len() as u32;
+            self.entity_ids.insert(incoming.id.as_str().into(), index);
+            let mut entity = incoming;
+            dedup_in_order(&mut entity.aliases);
+            dedup_in_order(&mut entity.roles);
+            let folded = folded_surfaces(&entity);
+            self.entities.push(EntityEntry {
+                entity,
+                folded,
+                implicit: false,
+                events: IdSet::default(),
+                located: IdSet::default(),
+                articles: IdSet::default(),
+            });
+            self.index_names(index);
+            return true;
+        };
+        let redirect = !self.entity_ids.contains_key(incoming.id.as_str());
+        if redirect {
+            self.entity_ids.insert(incoming.id.as_str().into(), index);
+        }
+        let entry = &mut self.entities[index as usize];
+        let before = entry.entity.clone();
+        let was_implicit = entry.implicit;
+        let stored = &mut entry.entity;
+        if entry.implicit {
+            stored.kind = incoming.kind;
+            stored.name = incoming.name;
+            entry.implicit = false;
+        } else if incoming.name != stored.name && !stored.aliases.contains(&incoming.name) {
+            stored.aliases.push(incoming.name);
+        }
+        for alias in incoming.aliases {
+            if !stored.aliases.contains(&alias) {
+                stored.aliases.push(alias);
+            }
+        }
+        for role in incoming.roles {
+            if !stored.roles.contains(&role) {
+                stored.roles.push(role);
+            }
+        }
+        if stored.country_code.is_empty() {
+            stored.country_code = incoming.country_code;
+        }
+        let changed = *stored != before || was_implicit;
+        entry.folded = folded_surfaces(stored);
+        self.index_names(index);
+        changed || redirect
+    }
+
+    /// The entry of an entity referenced by id, created from the id when it is not stored yet.
+    fn ensure_entity(&mut self, id: &str, name: &str) -> Option<u32> {
+        if let Some(index) = self.resolve_entity(id) {
+            return Some(index);
+        }
+        let kind = EntityKind::from_id_prefix(id)?;
+        let index = self.entities.len() as u32;
+        self.entity_ids.insert(id.into(), index);
+        let name = if name.is_empty() {
+            id.split_once(':').map_or(id, |(_, key)| key)
+        } else {
+            name
+        };
+        let entity = Entity {
+            id: id.to_owned(),
+            kind,
+            name: name.to_owned(),
+            aliases: Vec::new(),
+            roles: Vec::new(),
+            country_code: String::new(),
+        };
+        let folded = folded_surfaces(&entity);
+        self.entities.push(EntityEntry {
+            entity,
+            folded,
+            implicit: true,
+            events: IdSet::default(),
+            located: IdSet::default(),
+            articles: IdSet::default(),
+        });
+        Some(index)
+    }
+
+    fn upsert_article(&mut self, mut article: Article) -> (u32, bool) {
+        let mut entity_indexes: Vec<u32> = article
+            .entity_ids
+            .iter()
+            .filter_map(|id| self.ensure_entity(id, ""))
+            .collect();
+        entity_indexes.sort_unstable();
+        entity_indexes.dedup();
+        let mut ids: Vec<String> = entity_indexes
+            .iter()
+            .map(|&e| self.entities[e as usize].entity.id.clone())
+            .collect();
+        ids.sort_unstable();
+        article.entity_ids = ids;
+        let date_key = article_date_key(&article);
+        let ascii = article.text.is_ascii();
+        let (index, changed) = match self.article_ids.get(article.id.as_str()) {
+            Some(&index) => {
+                let entry = &mut self.articles[index as usize];
+                if entry.article == article {
+                    return (index, false);
+                }
+                let previous = std::mem::replace(&mut entry.article, article);
+                entry.date_key = date_key;
+                entry.ascii = ascii;
+                for id in &previous.entity_ids {
+                    if let Some(e) = self.resolve_entity(id) {
+                        self.entities[e as usize].articles.remove(&index);
+                    }
+                }
+                (index, true)
+            }
+            None => {
+                let index = self.articles.len() as u32;
+                self.article_ids.insert(article.id.as_str().into(), index);
+                self.articles.push(ArticleEntry {
+                    article,
+                    date_key,
+                    ascii,
+                    events: Vec::new(),
+                });
+                (index, true)
+            }
+        };
+        for e in entity_indexes {
+            self.entities[e as usize].articles.insert(index);
+        }
+        (index, changed)
+    }
+
+    fn build_event(
+        &mut self,
+        event: &Event,
+        article: u32,
+        revision: u32,
+    ) -> (StoredEvent, Option<OwnedText>, Option<Box<[Amount]>>) {
+        let mut participants: Vec<Participation> = Vec::with_capacity(event.participants.len());
+        for participant in &event.participants {
+            if let Some(entity) = self.ensure_entity(&participant.entity_id, &participant.name)
+                && !participants.iter().any(|p| p.entity == entity)
+            {
+                participants.push(Participation {
+                    entity,
+                    role: participant.role,
+                });
+            }
+        }
+        let location = if event.location_id.is_empty() {
+            NO_LOCATION
+        } else {
+            self.ensure_entity(&event.location_id, &event.location_name)
+                .unwrap_or(NO_LOCATION)
+        };
+        let mut flags = 0;
+        if event.planned {
+            flags |= FLAG_PLANNED;
+        }
+        if event.when.year_inferred {
+            flags |= FLAG_YEAR_INFERRED;
+        }
+        let mut owned = OwnedText::default();
+        let entry = &self.articles[article as usize];
+        let sentence_chars = if event.sentence.is_ascii() {
+            event.sentence.len()
+        } else {
+            event.sentence.chars().count()
+        };
+        let span =
+            byte_offset(&entry.article.text, entry.ascii, event.sentence_start).filter(|&start| {
+                entry.article.text.get(start..start + event.sentence.len())
+                    == Some(event.sentence.as_str())
+                    && event.sentence_end as usize == event.sentence_start as usize + sentence_chars
+            });
+        let (sentence_byte_start, sentence_byte_len) = match span {
+            Some(start) => (start as u32, event.sentence.len() as u32),
+            None => {
+                flags |= FLAG_OWNED_SENTENCE;
+                owned.sentence = Some((event.sentence.as_str().into(), event.sentence_end));
+                (0, 0)
+            }
+        };
+        let date_text = &event.when.text;
+        let (date_text_start, date_text_len) = match event.sentence.find(date_text.as_str()) {
+            _ if date_text.is_empty() => (0, 0),
+            Some(start) if start + date_text.len() <= usize::from(u16::MAX) => {
+                (start as u16, date_text.len() as u16)
+            }
+            _ => {
+                flags |= FLAG_OWNED_DATE_TEXT;
+                owned.date_text = Some(date_text.as_str().into());
+                (0, 0)
+            }
+        };
+        let amounts = (!event.amounts.is_empty()).then(|| {
+            flags |= FLAG_AMOUNTS;
+            event.amounts.clone().into_boxed_slice()
+        });
+        let stored = StoredEvent {
+            id: event.id,
+            start: event.when.start.pack(),
+            end: event.when.end.pack(),
+            article,
+            location,
+            sentence_byte_start,
+            sentence_byte_len,
+            sentence_cp_start: event.sentence_start,
+            date_text_start,
+            date_text_len,
+            revision,
+            kind: event.kind,
+            year_source: event.when.year_source,
+            flags,
+            participants: participants.into_boxed_slice(),
+        };
+        let owned = (owned != OwnedText::default()).then_some(owned);
+        (stored, owned, amounts)
+    }
+
+    fn insert_event(
+        &mut self,
+        event: StoredEvent,
+        owned: Option<OwnedText>,
+        amounts: Option<Box<[Amount]>>,
+    ) {
+        let slot = match self.free_slots.pop() {
+            Some(slot) => slot,
+            None => {
+                self.events.push(None);
+                (self.events.len() - 1) as u32
+            }
+        };
+        self.timeline.insert(event.key(), slot);
+        self.event_slots.insert(event.id, slot);
+        for participant in event.participants.iter() {
+            self.entities[participant.entity as usize]
+                .events
+                .insert(slot);
+        }
+        if let Some(entry) = self.entities.get_mut(event.location as usize) {
+            entry.located.insert(slot);
+        }
+        self.articles[event.article as usize].events.push(slot);
+        if let Some(owned) = owned {
+            self.owned_text.insert(event.id, owned);
+        }
+        if let Some(amounts) = amounts {
+            self.amounts.insert(event.id, amounts);
+        }
+        self.participations += event.participants.len();
+        self.events[slot as usize] = Some(event);
+    }
+
+    fn remove_event(&mut self, slot: u32) {
+        let Some(event) = self.events.get_mut(slot as usize).and_then(Option::take) else {
+            return;
+        };
+        self.timeline.remove(&event.key());
+        self.event_slots.remove(&event.id);
+        for participant in event.participants.iter() {
+            self.entities[participant.entity as usize]
+                .events
+                .remove(&slot);
+        }
+        if let Some(entry) = self.entities.get_mut(event.location as usize) {
+            entry.located.remove(&slot);
+        }
+        self.articles[event.article as usize]
+            .events
+            .retain(|&s| s != slot);
+        self.owned_text.remove(&event.id);
+        self.amounts.remove(&event.id);
+        self.participations -= event.participants.len();
+        self.free_slots.push(slot);
+    }
+}
+
+fn folded_surfaces(entity: &Entity) -> Vec<String> {
+    std::iter::once(&entity.name)
+        .chain(&entity.aliases)
+        .map(|s| fold(s))
+        .collect()
+}
+
+fn dedup_in_order(items: &mut Vec<String>) {
+    let mut seen = HashSet::new();
+    items.retain(|item| seen.insert(item.clone()));
+}
