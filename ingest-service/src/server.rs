@@ -1,0 +1,134 @@
+//! Serving `newsline.v1.IngestService` with health and reflection, the publisher and the watcher.
+
+use std::{future::Future, sync::Arc};
+
+use anyhow::Context;
+use newsline_proto::{FILE_DESCRIPTOR_SET, v1::ingest_service_server::IngestServiceServer};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    config::ServeConfig,
+    ingest::{Ingestor, Parser},
+    publish::Publisher,
+    spool::Spool,
+    transport::{IngestApi, RequestGuard},
+    watch::{Ledger, Watcher},
+};
+
+/// Room for the request fields around the document itself.
+const MESSAGE_OVERHEAD_BYTES: usize = 64 * 1024;
+
+/// Serves on `listener` with the extraction's parser until `shutdown` completes; then stops
+/// accepting, ends open streams, and keeps whatever is not acknowledged in the spool.
+pub async fn run(
+    config: ServeConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let parser: Parser = Arc::new(crate::parse::parse_to_proto);
+    serve(config, parser, listener, shutdown).await
+}
+
+/// `run` with a given parser.
+pub async fn serve(
+    config: ServeConfig,
+    parser: Parser,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let stop = CancellationToken::new();
+    let spool = Arc::new(
+        Spool::open(&config.spool_dir)
+            .with_context(|| format!("cannot open the spool in {}", config.spool_dir.display()))?,
+    );
+    if let Some(dir) = &config.watch_dir
+        && !dir.is_dir()
+    {
+        anyhow::bail!(
+            "the folder to watch, {}, does not exist or is not a folder",
+            dir.display()
+        );
+    }
+    let (publisher, publisher_task) =
+        Publisher::start(Arc::clone(&spool), config.publisher.clone(), stop.child_token())?;
+    let ingestor = Ingestor::new(
+        parser,
+        publisher.clone(),
+        config.max_document_bytes,
+        config.ack_wait,
+    );
+    let watcher_task = match &config.watch_dir {
+        Some(dir) => {
+            let ledger = Ledger::open(spool.dir()).context("cannot open the watch ledger")?;
+            let watcher = Watcher::new(
+                dir.clone(),
+                config.watch_interval,
+                ingestor.clone(),
+                ledger,
+            );
+            Some(tokio::spawn(watcher.run(stop.child_token())))
+        }
+        None => None,
+    };
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health
+        .set_serving::<IngestServiceServer<IngestApi>>()
+        .await;
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let max_message_bytes = config.max_document_bytes + MESSAGE_OVERHEAD_BYTES;
+    let ingest_service = IngestServiceServer::new(IngestApi::new(ingestor, stop.clone()))
+        .max_decoding_message_size(max_message_bytes)
+        .max_encoding_message_size(max_message_bytes.max(64 * 1024 * 1024));
+    let guarded = RequestGuard::new(
+        ingest_service,
+        max_message_bytes,
+        config.max_document_bytes,
+    );
+
+    let local_addr = listener.local_addr()?;
+    tracing::info!(%local_addr, query_addr = %config.publisher.query_addr, spool = %config.spool_dir.display(), producer_id = publisher.producer_id(), "serving newsline.v1.IngestService");
+    let stopping = {
+        let stop = stop.clone();
+        let health = health.clone();
+        async move {
+            tokio::select! {
+                _ = shutdown => {}
+                _ = stop.cancelled() => {}
+            }
+            health
+                .set_not_serving::<IngestServiceServer<IngestApi>>()
+                .await;
+            // Ends the streams and the background tasks; graceful shutdown waits for streams.
+            stop.cancel();
+        }
+    };
+    let served = tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(guarded)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopping)
+        .await;
+    stop.cancel();
+    if let Some(task) = watcher_task {
+        let _ = task.await;
+    }
+    let _ = publisher_task.await;
+    let left = publisher.status().pending;
+    if left > 0 {
+        tracing::info!(
+            pending = left,
+            spool = %config.spool_dir.display(),
+            "stopped; unacknowledged batches stay in the spool for the next start"
+        );
+    }
+    served.context("the gRPC server failed")
+}
