@@ -1,0 +1,209 @@
+//! Command-line settings of the harness, with the quick and full profiles.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "newsline-bench",
+    about = "Benchmarks newsline against Redis, a tonic ceiling and spaCy"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs the benchmarks and writes results.json and results.md.
+    Run(RunArgs),
+    /// The ceiling server (started by `run` as a child process).
+    #[command(hide = true)]
+    CeilingServe(CeilingArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// Small sizes, one short run each: under two minutes, for CI.
+    Quick,
+    /// 100k, 1M and 10M events, five runs: the figures of BENCHMARKS.md.
+    Full,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum, serde::Serialize)]
+pub enum Section {
+    Extraction,
+    Ingest,
+    Timeline,
+    Watch,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct RunArgs {
+    /// Sizes, runs and durations to use; the flags below override single settings.
+    #[arg(long, value_enum, default_value = "quick")]
+    pub profile: Profile,
+    /// Which parts to run (repeatable); all by default.
+    #[arg(long = "only", value_enum)]
+    pub only: Vec<Section>,
+    /// Store sizes in events, e.g. `--sizes 100000,1000000`.
+    #[arg(long, value_delimiter = ',')]
+    pub sizes: Option<Vec<u64>>,
+    /// Runs per figure (medians and ranges are taken over them).
+    #[arg(long)]
+    pub runs: Option<usize>,
+    /// Seconds per latency run.
+    #[arg(long)]
+    pub latency_seconds: Option<f64>,
+    /// Concurrent clients of the filtered-timeline latency test.
+    #[arg(long, default_value_t = 16)]
+    pub clients: usize,
+    /// Watchers of the watch test.
+    #[arg(long)]
+    pub watchers: Option<usize>,
+    /// Events per second published during the watch test.
+    #[arg(long, default_value_t = 10_000)]
+    pub watch_rate: u64,
+    /// Seconds of publishing per watch run.
+    #[arg(long)]
+    pub watch_seconds: Option<f64>,
+    /// Seconds of parsing per extraction run.
+    #[arg(long)]
+    pub extraction_seconds: Option<f64>,
+    /// Documents sent per ingest run (corpus pages, made distinct per copy).
+    #[arg(long)]
+    pub ingest_documents: Option<usize>,
+    /// Events per publish batch when loading a store.
+    #[arg(long, default_value_t = 1_000)]
+    pub batch_events: usize,
+    /// Most messages the ceiling server builds up front (it cycles through them).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub ceiling_prebuilt: u64,
+    /// Seed of the synthetic data.
+    #[arg(long, default_value_t = 20_151_118)]
+    pub seed: u64,
+    /// Where `query-service` and `ingest-service` are; by default beside this binary.
+    #[arg(long)]
+    pub bin_dir: Option<PathBuf>,
+    /// The gold corpus (folders of NNN.txt + NNN.json).
+    #[arg(long, default_value = "../shared/corpus")]
+    pub corpus_dir: PathBuf,
+    /// The seed pages.
+    #[arg(long, default_value = "../shared/seeds")]
+    pub seeds_dir: PathBuf,
+    /// Where results and child logs go.
+    #[arg(long, default_value = "target/bench")]
+    pub out_dir: PathBuf,
+    /// Replace the results block of this Markdown file (between the results markers).
+    #[arg(long)]
+    pub update_doc: Option<PathBuf>,
+}
+
+/// Every setting resolved from the profile and the flags.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Settings {
+    pub profile: String,
+    pub sections: Vec<Section>,
+    pub sizes: Vec<u64>,
+    pub runs: usize,
+    pub latency_seconds: f64,
+    pub clients: usize,
+    pub watchers: usize,
+    pub watch_rate: u64,
+    pub watch_seconds: f64,
+    pub extraction_seconds: f64,
+    pub ingest_documents: usize,
+    pub batch_events: usize,
+    pub ceiling_prebuilt: u64,
+    pub seed: u64,
+    pub bin_dir: PathBuf,
+    pub corpus_dir: PathBuf,
+    pub seeds_dir: PathBuf,
+    pub out_dir: PathBuf,
+    #[serde(skip)]
+    pub update_doc: Option<PathBuf>,
+}
+
+impl RunArgs {
+    pub fn settings(self) -> anyhow::Result<Settings> {
+        let quick = self.profile == Profile::Quick;
+        let bin_dir = match self.bin_dir {
+            Some(dir) => dir,
+            None => std::env::current_exe()?
+                .parent()
+                .map(PathBuf::from)
+                .unwrap_or_default(),
+        };
+        let mut sections = if self.only.is_empty() {
+            vec![
+                Section::Extraction,
+                Section::Ingest,
+                Section::Timeline,
+                Section::Watch,
+            ]
+        } else {
+            self.only
+        };
+        sections.sort();
+        sections.dedup();
+        Ok(Settings {
+            profile: format!("{:?}", self.profile).to_lowercase(),
+            sections,
+            sizes: self.sizes.unwrap_or_else(|| {
+                if quick {
+                    vec![10_000, 50_000]
+                } else {
+                    vec![100_000, 1_000_000, 10_000_000]
+                }
+            }),
+            runs: self.runs.unwrap_or(if quick { 1 } else { 5 }).max(1),
+            latency_seconds: self
+                .latency_seconds
+                .unwrap_or(if quick { 0.5 } else { 3.0 }),
+            clients: self.clients.max(1),
+            watchers: self.watchers.unwrap_or(if quick { 10 } else { 100 }),
+            watch_rate: self.watch_rate.max(1),
+            watch_seconds: self.watch_seconds.unwrap_or(if quick { 1.0 } else { 5.0 }),
+            extraction_seconds: self
+                .extraction_seconds
+                .unwrap_or(if quick { 0.5 } else { 3.0 }),
+            ingest_documents: self
+                .ingest_documents
+                .unwrap_or(if quick { 100 } else { 2_000 }),
+            batch_events: self.batch_events.max(1),
+            ceiling_prebuilt: self.ceiling_prebuilt.max(1),
+            seed: self.seed,
+            bin_dir,
+            corpus_dir: self.corpus_dir,
+            seeds_dir: self.seeds_dir,
+            out_dir: self.out_dir,
+            update_doc: self.update_doc,
+        })
+    }
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct CeilingArgs {
+    #[arg(long)]
+    pub listen: SocketAddr,
+    /// Items per stream.
+    #[arg(long)]
+    pub events: u64,
+    /// Messages built up front.
+    #[arg(long)]
+    pub prebuilt: u64,
+    /// Length of each item's cursor.
+    #[arg(long)]
+    pub cursor_len: usize,
+    #[arg(long)]
+    pub seed: u64,
+    /// Entities of the universe (as for the store of `events` events).
+    #[arg(long)]
+    pub entities: usize,
+    #[arg(long)]
+    pub corpus_dir: PathBuf,
+    #[arg(long)]
+    pub seeds_dir: PathBuf,
+}

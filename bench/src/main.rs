@@ -1,0 +1,17 @@
+use clap::Parser;
+use newsline_bench::config::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Run(args) => {
+            let settings = args.settings()?;
+            let out_dir = settings.out_dir.clone();
+            let report = newsline_bench::run(settings).await?;
+            println!("{}", report.markdown());
+            eprintln!("results written to {}", out_dir.display());
+        }
+        Command::CeilingServe(args) => newsline_bench::ceiling_serve(args).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! The ceiling: a trivial tonic server whose `StreamTimeline` streams pre-built messages from a
+//! `Vec`, with no store, no index and no filter. What it reaches is what tonic, HTTP/2 and the
+//! client's decoding allow on this machine for messages of the same size; newsline's timeline
+//! rate is reported as a fraction of it. It runs as a child process (`newsline-bench
+//! ceiling-serve`), like the query service, so both compete with the client for the same cores.
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::Stream;
+use newsline_proto::v1 as pb;
+use newsline_proto::v1::query_service_server::{QueryService, QueryServiceServer};
+use tokio::net::TcpListener;
+use tonic::{Request, Response, Status};
+
+use crate::synth::{Generator, IdScheme, Universe};
+
+type Streamed<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+
+struct Ceiling {
+    items: Arc<Vec<pb::StreamTimelineResponse>>,
+    /// How many items one stream sends, cycling through `items`.
+    events: u64,
+}
+
+fn unimplemented<T>() -> Result<T, Status> {
+    Err(Status::unimplemented(
+        "the ceiling server only streams the timeline",
+    ))
+}
+
+#[tonic::async_trait]
+impl QueryService for Ceiling {
+    type StreamTimelineStream = Streamed<pb::StreamTimelineResponse>;
+    type WatchTimelineStream = Streamed<pb::WatchTimelineResponse>;
+    type SearchEntitiesStream = Streamed<pb::SearchEntitiesResponse>;
+    type StreamEntityRelationsStream = Streamed<pb::StreamEntityRelationsResponse>;
+    type StreamArticlesStream = Streamed<pb::StreamArticlesResponse>;
+
+    async fn stream_timeline(
+        &self,
+        _request: Request<pb::StreamTimelineRequest>,
+    ) -> Result<Response<Self::StreamTimelineStream>, Status> {
+        let items = self.items.clone();
+        let stream = futures::stream::iter(
+            (0..self.events).map(move |i| Ok(items[(i % items.len() as u64) as usize].clone())),
+        );
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn watch_timeline(
+        &self,
+        _request: Request<pb::WatchTimelineRequest>,
+    ) -> Result<Response<Self::WatchTimelineStream>, Status> {
+        unimplemented()
+    }
+
+    async fn get_entity(
+        &self,
+        _request: Request<pb::GetEntityRequest>,
+    ) -> Result<Response<pb::GetEntityResponse>, Status> {
+        unimplemented()
+    }
+
+    async fn search_entities(
+        &self,
+        _request: Request<pb::SearchEntitiesRequest>,
+    ) -> Result<Response<Self::SearchEntitiesStream>, Status> {
+        unimplemented()
+    }
+
+    async fn stream_entity_relations(
+        &self,
+        _request: Request<pb::StreamEntityRelationsRequest>,
+    ) -> Result<Response<Self::StreamEntityRelationsStream>, Status> {
+        unimplemented()
+    }
+
+    async fn get_article(
+        &self,
+        _request: Request<pb::GetArticleRequest>,
+    ) -> Result<Response<pb::GetArticleResponse>, Status> {
+        unimplemented()
+    }
+
+    async fn stream_articles(
+        &self,
+        _request: Request<pb::StreamArticlesRequest>,
+    ) -> Result<Response<Self::StreamArticlesStream>, Status> {
+        unimplemented()
+    }
+
+    async fn get_stats(
+        &self,
+        _request: Request<pb::GetStatsRequest>,
+    ) -> Result<Response<pb::GetStatsResponse>, Status> {
+        unimplemented()
+    }
+}
+
+/// Builds `prebuilt` messages from the same generator as the store (events with the same sizes,
+/// each with a cursor of `cursor_len` characters) and serves them until the process is killed.
+pub async fn serve(
+    listen: SocketAddr,
+    universe: Arc<Universe>,
+    seed: u64,
+    events: u64,
+    prebuilt: u64,
+    cursor_len: usize,
+) -> anyhow::Result<()> {
+    let mut generator = Generator::new(universe, seed, IdScheme::Hashed);
+    let wanted = prebuilt.min(events).max(1);
+    let mut items = Vec::with_capacity(wanted as usize);
+    while (items.len() as u64) < wanted {
+        let batch = generator.next_batch(1_000, wanted);
+        if batch.events.is_empty() {
+            break;
+        }
+        for event in batch.events {
+            let cursor = format!("{:0>width$}", items.len(), width = cursor_len.max(1));
+            items.push(pb::StreamTimelineResponse {
+                event: Some(event),
+                cursor,
+            });
+        }
+    }
+    let ceiling = Ceiling {
+        items: Arc::new(items),
+        events,
+    };
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter.set_serving::<QueryServiceServer<Ceiling>>().await;
+    let listener = TcpListener::bind(listen).await?;
+    tonic::transport::Server::builder()
+        .add_service(health)
+        .add_service(QueryServiceServer::new(ceiling).max_encoding_message_size(64 << 20))
+        .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+        .await?;
+    Ok(())
+}

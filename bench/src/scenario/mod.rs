@@ -1,0 +1,7 @@
+//! What is measured: extraction, ingest, loading a store, reading it, and watching it.
+
+pub mod extraction;
+pub mod ingest;
+pub mod store;
+pub mod timeline;
+pub mod watch;
