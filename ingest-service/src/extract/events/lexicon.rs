@@ -1,0 +1,168 @@
+//! Trigger and cue lexicons, loaded once from `data/event_triggers.tsv` and `data/event_cues.tsv`
+//! and matched with one Aho-Corasick pass per sentence.
+
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::extract::model::{EventKind, TradeMetric};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerKind {
+    Event(EventKind),
+    /// A happening that did not take place as planned; reported as `Other`.
+    Postponed,
+    Trade(TradeMetric),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TriggerRole {
+    GuestSubject,
+    HostSubject,
+    Met,
+    Speaker,
+    TargetObject,
+    Party,
+    Noun,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CueClass {
+    Planned,
+    Target,
+}
+
+/// A phrase found in a sentence, with its byte range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hit<T> {
+    pub start: usize,
+    pub end: usize,
+    pub value: T,
+}
+
+pub struct PhraseSet<T> {
+    automaton: AhoCorasick,
+    values: Vec<T>,
+}
+
+impl<T: Copy> PhraseSet<T> {
+    fn new(entries: Vec<(String, T)>, file: &str) -> Self {
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(entries.iter().map(|(p, _)| p.as_str()))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        PhraseSet { automaton, values: entries.into_iter().map(|(_, v)| v).collect() }
+    }
+
+    /// Whole-word matches, leftmost-longest, in order.
+    pub fn find(&self, text: &str) -> Vec<Hit<T>> {
+        self.automaton
+            .find_iter(text)
+            .filter(|m| {
+                let before = text[..m.start()].chars().next_back();
+                let after = text[m.end()..].chars().next();
+                !before.is_some_and(|c| c.is_alphanumeric() || c == '-')
+                    && !after.is_some_and(|c| c.is_alphanumeric() || c == '-')
+            })
+            .map(|m| Hit { start: m.start(), end: m.end(), value: self.values[m.pattern().as_usize()] })
+            .collect()
+    }
+}
+
+fn data_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+}
+
+fn parse_kind(kind: &str, role: &str) -> Option<(TriggerKind, TriggerRole)> {
+    let event = |k| Some(TriggerKind::Event(k));
+    let kind = match kind {
+        "visit" => event(EventKind::Visit),
+        "meeting" => event(EventKind::Meeting),
+        "conference" => event(EventKind::Conference),
+        "agreement" => event(EventKind::Agreement),
+        "statement" => event(EventKind::Statement),
+        "vote" => event(EventKind::Vote),
+        "sanction" => event(EventKind::Sanction),
+        "legal" => event(EventKind::Legal),
+        "other" => event(EventKind::Other),
+        "postponed" => Some(TriggerKind::Postponed),
+        "trade" => {
+            let metric = match role {
+                "turnover" => TradeMetric::Turnover,
+                "exports" => TradeMetric::Exports,
+                "imports" => TradeMetric::Imports,
+                "investment" => TradeMetric::Investment,
+                "contracts" => TradeMetric::Contracts,
+                "other" => TradeMetric::Other,
+                _ => return None,
+            };
+            return Some((TriggerKind::Trade(metric), TriggerRole::Noun));
+        }
+        _ => None,
+    }?;
+    let role = match role {
+        "guest_subject" => TriggerRole::GuestSubject,
+        "host_subject" => TriggerRole::HostSubject,
+        "met" => TriggerRole::Met,
+        "speaker" => TriggerRole::Speaker,
+        "target_object" => TriggerRole::TargetObject,
+        "party" => TriggerRole::Party,
+        "noun" => TriggerRole::Noun,
+        _ => return None,
+    };
+    Some((kind, role))
+}
+
+pub fn parse_triggers(tsv: &str) -> PhraseSet<(TriggerKind, TriggerRole)> {
+    let entries = data_lines(tsv)
+        .map(|line| {
+            let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
+            let [phrase, kind, role] = fields.as_slice() else {
+                panic!("data/event_triggers.tsv: expected 3 fields in {line:?}");
+            };
+            let value = parse_kind(kind, role)
+                .unwrap_or_else(|| panic!("data/event_triggers.tsv: unknown kind or role in {line:?}"));
+            (phrase.to_string(), value)
+        })
+        .collect();
+    PhraseSet::new(entries, "data/event_triggers.tsv")
+}
+
+pub fn parse_cues(tsv: &str) -> PhraseSet<CueClass> {
+    let entries = data_lines(tsv)
+        .map(|line| {
+            let (phrase, class) =
+                line.split_once('\t').unwrap_or_else(|| panic!("data/event_cues.tsv: malformed line {line:?}"));
+            let class = match class.trim() {
+                "planned" => CueClass::Planned,
+                "target" => CueClass::Target,
+                other => panic!("data/event_cues.tsv: unknown class {other:?}"),
+            };
+            (phrase.trim().to_string(), class)
+        })
+        .collect();
+    PhraseSet::new(entries, "data/event_cues.tsv")
+}
+
+pub static TRIGGERS: LazyLock<PhraseSet<(TriggerKind, TriggerRole)>> =
+    LazyLock::new(|| parse_triggers(include_str!("../../../data/event_triggers.tsv")));
+
+pub static CUES: LazyLock<PhraseSet<CueClass>> =
+    LazyLock::new(|| parse_cues(include_str!("../../../data/event_cues.tsv")));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_lexicons_load_and_match_whole_words() {
+        let hits = TRIGGERS.find("Lukashenka visited Minsk and revisited nothing; trade turnover grew.");
+        let kinds: Vec<_> = hits.iter().map(|h| h.value.0).collect();
+        assert_eq!(
+            kinds,
+            vec![TriggerKind::Event(EventKind::Visit), TriggerKind::Trade(TradeMetric::Turnover)]
+        );
+        assert_eq!(CUES.find("The presidents will meet")[0].value, CueClass::Planned);
+    }
+}
