@@ -5,7 +5,7 @@
 # (a layer that stays cached until Cargo.toml/Cargo.lock change), then the workspace; the runtime
 # is distroless (glibc, no shell, no package manager) running as the non-root user 65532.
 
-ARG RUST_VERSION=1.88
+ARG RUST_VERSION=1
 
 FROM rust:${RUST_VERSION}-bookworm AS chef
 RUN cargo install cargo-chef --locked --version ^0.1
@@ -17,8 +17,7 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS builder
 COPY --from=planner /src/recipe.json recipe.json
-RUN cargo chef cook --release --locked --recipe-path recipe.json \
-        -p query-service -p ingest-service
+RUN cargo chef cook --release --locked --recipe-path recipe.json
 COPY . .
 RUN cargo build --release --locked -p query-service -p ingest-service \
     && mkdir -p /out/spool /out/data \
