@@ -81,7 +81,7 @@ async fn main() -> ExitCode {
             }
         }
         Command::Healthcheck { addr, service } => match healthcheck::check(&addr, &service).await {
-            Ok(status) if status == healthcheck::ServingStatus::Serving => {
+            Ok(healthcheck::ServingStatus::Serving) => {
                 println!("SERVING");
                 ExitCode::SUCCESS
             }

@@ -6,8 +6,16 @@ use common::*;
 use newsline_proto::v1::{self as pb, EntityKind, EventKind};
 use tonic::Code;
 
-async fn search(server: &TestServer, request: pb::SearchEntitiesRequest) -> Result<Vec<pb::SearchEntitiesResponse>, tonic::Status> {
-    let mut stream = server.query().await.search_entities(request).await?.into_inner();
+async fn search(
+    server: &TestServer,
+    request: pb::SearchEntitiesRequest,
+) -> Result<Vec<pb::SearchEntitiesResponse>, tonic::Status> {
+    let mut stream = server
+        .query()
+        .await
+        .search_entities(request)
+        .await?
+        .into_inner();
     let mut hits = Vec::new();
     while let Some(hit) = stream.message().await? {
         hits.push(hit);
@@ -16,7 +24,9 @@ async fn search(server: &TestServer, request: pb::SearchEntitiesRequest) -> Resu
 }
 
 fn hit_ids(hits: &[pb::SearchEntitiesResponse]) -> Vec<String> {
-    hits.iter().map(|h| h.entity.as_ref().unwrap().id.clone()).collect()
+    hits.iter()
+        .map(|h| h.entity.as_ref().unwrap().id.clone())
+        .collect()
 }
 
 fn query_for(text: &str) -> pb::SearchEntitiesRequest {
@@ -45,7 +55,9 @@ async fn search_is_folded_alias_aware_prefix_and_typo_tolerant() {
     let typo = search(&server, query_for("Lukashenkа")).await.unwrap();
     assert_eq!(hit_ids(&typo), [LUKASHENKA]);
 
-    let diacritics = search(&server, query_for("nguyen phu trong")).await.unwrap();
+    let diacritics = search(&server, query_for("nguyen phu trong"))
+        .await
+        .unwrap();
     assert_eq!(hit_ids(&diacritics), [TRONG]);
     assert_eq!(diacritics[0].matched_alias, "Nguyễn Phú Trọng");
 
@@ -64,7 +76,12 @@ async fn search_is_folded_alias_aware_prefix_and_typo_tolerant() {
     .await
     .unwrap();
     assert_eq!(hit_ids(&only_countries), ["country:RU"]);
-    assert!(search(&server, query_for("Obama")).await.unwrap().is_empty());
+    assert!(
+        search(&server, query_for("Obama"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     for (request, field) in [
         (query_for(""), "query"),
@@ -88,7 +105,11 @@ async fn search_is_folded_alias_aware_prefix_and_typo_tolerant() {
     ] {
         let status = search(&server, request).await.unwrap_err();
         assert_eq!(status.code(), Code::InvalidArgument);
-        assert!(status.message().contains(&format!("`{field}`")), "{}", status.message());
+        assert!(
+            status.message().contains(&format!("`{field}`")),
+            "{}",
+            status.message()
+        );
     }
     server.stop().await;
 }
@@ -226,7 +247,11 @@ async fn relations_rank_shared_events() {
     ] {
         let status = relations(request).await.unwrap_err();
         assert_eq!(status.code(), Code::InvalidArgument);
-        assert!(status.message().contains(&format!("`{field}`")), "{}", status.message());
+        assert!(
+            status.message().contains(&format!("`{field}`")),
+            "{}",
+            status.message()
+        );
     }
     server.stop().await;
 }
@@ -243,12 +268,20 @@ async fn articles_are_listed_by_date_and_filtered() {
     undated.published = None;
     undated.reference_year = 0;
     server
-        .publish_ok(vec![fixture_batch(1), batch(2, vec![older, undated], vec![], vec![])])
+        .publish_ok(vec![
+            fixture_batch(1),
+            batch(2, vec![older, undated], vec![], vec![]),
+        ])
         .await;
     let list = |request: pb::StreamArticlesRequest| {
         let server = &server;
         async move {
-            let mut stream = server.query().await.stream_articles(request).await?.into_inner();
+            let mut stream = server
+                .query()
+                .await
+                .stream_articles(request)
+                .await?
+                .into_inner();
             let mut ids = Vec::new();
             while let Some(item) = stream.message().await? {
                 ids.push(item.article.unwrap().id);

@@ -53,17 +53,16 @@ async fn republishing_an_article_replaces_its_events() {
     let server = TestServer::start().await;
     server.publish_ok(vec![fixture_batch(1)]).await;
     let mut republished = fixture_batch(2);
-    republished.events.retain(|e| e.id != event_id(2) && e.id != event_id(3));
+    republished
+        .events
+        .retain(|e| e.id != event_id(2) && e.id != event_id(3));
     republished.events[0].kind = EventKind::Conference as i32;
     let acks = server.publish_ok(vec![republished]).await;
     assert_eq!(acks[0].events_removed, 2);
     assert_eq!(acks[0].events_upserted, 1);
     assert_eq!(acks[0].revision, 2);
     let timeline = server.timeline(Default::default()).await.unwrap();
-    assert_eq!(
-        ids(&timeline),
-        [4, 1, 5].map(event_id).to_vec(),
-    );
+    assert_eq!(ids(&timeline), [4, 1, 5].map(event_id).to_vec(),);
     assert_eq!(
         timeline[1].event.as_ref().unwrap().kind,
         EventKind::Conference as i32
@@ -80,14 +79,14 @@ async fn republishing_an_article_replaces_its_events() {
         &[PUTIN],
         "",
     );
-    let acks = server.publish_ok(vec![batch(3, vec![], vec![], vec![extra])]).await;
+    let acks = server
+        .publish_ok(vec![batch(3, vec![], vec![], vec![extra])])
+        .await;
     assert_eq!((acks[0].events_upserted, acks[0].events_removed), (1, 0));
     let article = server
         .query()
         .await
-        .get_article(pb::GetArticleRequest {
-            id: a.id.clone(),
-        })
+        .get_article(pb::GetArticleRequest { id: a.id.clone() })
         .await
         .unwrap()
         .into_inner();

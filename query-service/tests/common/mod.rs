@@ -35,7 +35,9 @@ impl TestServer {
     }
 
     pub async fn query(&self) -> QueryServiceClient<Channel> {
-        QueryServiceClient::connect(self.addr.clone()).await.unwrap()
+        QueryServiceClient::connect(self.addr.clone())
+            .await
+            .unwrap()
     }
 
     pub async fn sink(&self) -> RecordSinkServiceClient<Channel> {
@@ -87,8 +89,16 @@ impl TestServer {
         acks
     }
 
-    pub async fn timeline(&self, request: pb::StreamTimelineRequest) -> Result<Vec<pb::StreamTimelineResponse>, Status> {
-        let mut stream = self.query().await.stream_timeline(request).await?.into_inner();
+    pub async fn timeline(
+        &self,
+        request: pb::StreamTimelineRequest,
+    ) -> Result<Vec<pb::StreamTimelineResponse>, Status> {
+        let mut stream = self
+            .query()
+            .await
+            .stream_timeline(request)
+            .await?
+            .into_inner();
         let mut items = Vec::new();
         while let Some(item) = stream.message().await? {
             items.push(item);
@@ -226,7 +236,12 @@ On 18 November Lukashenka and Putin met again in Minsk.";
 pub fn entities() -> Vec<pb::Entity> {
     use pb::EntityKind::*;
     vec![
-        entity(LUKASHENKA, Person, "Alexander Lukashenka", &["Lukashenka", "Lukashenko"]),
+        entity(
+            LUKASHENKA,
+            Person,
+            "Alexander Lukashenka",
+            &["Lukashenka", "Lukashenko"],
+        ),
         entity(PUTIN, Person, "Vladimir Putin", &["Putin"]),
         entity(TRONG, Person, "Nguyễn Phú Trọng", &[]),
         entity(MINSK, City, "Minsk", &[]),
@@ -241,11 +256,51 @@ pub fn fixture_batch(sequence: u64) -> pb::PublishRequest {
     use pb::EventKind::*;
     let a = article("article:000000000000000a", TEXT_A);
     let events = vec![
-        event(1, &a, "Lukashenka met Putin in Minsk on 3 May 2015.", Meeting, date(2015, 5, 3), &[LUKASHENKA, PUTIN], MINSK),
-        event(2, &a, "Lukashenka visited Hanoi, where Nguyễn Phú Trọng received him.", Visit, date(2015, 6, 0), &[LUKASHENKA, TRONG], ""),
-        event(3, &a, "In 2014 Belarus and Russia signed a trade deal.", Agreement, date(2014, 0, 0), &[BELARUS, "country:RU"], ""),
-        event(4, &a, "Putin spoke about sanctions.", Statement, date(0, 11, 2), &[PUTIN], ""),
-        event(5, &a, "On 18 November Lukashenka and Putin met again in Minsk.", Meeting, date(2015, 11, 18), &[LUKASHENKA, PUTIN], MINSK),
+        event(
+            1,
+            &a,
+            "Lukashenka met Putin in Minsk on 3 May 2015.",
+            Meeting,
+            date(2015, 5, 3),
+            &[LUKASHENKA, PUTIN],
+            MINSK,
+        ),
+        event(
+            2,
+            &a,
+            "Lukashenka visited Hanoi, where Nguyễn Phú Trọng received him.",
+            Visit,
+            date(2015, 6, 0),
+            &[LUKASHENKA, TRONG],
+            "",
+        ),
+        event(
+            3,
+            &a,
+            "In 2014 Belarus and Russia signed a trade deal.",
+            Agreement,
+            date(2014, 0, 0),
+            &[BELARUS, "country:RU"],
+            "",
+        ),
+        event(
+            4,
+            &a,
+            "Putin spoke about sanctions.",
+            Statement,
+            date(0, 11, 2),
+            &[PUTIN],
+            "",
+        ),
+        event(
+            5,
+            &a,
+            "On 18 November Lukashenka and Putin met again in Minsk.",
+            Meeting,
+            date(2015, 11, 18),
+            &[LUKASHENKA, PUTIN],
+            MINSK,
+        ),
     ];
     let mut article = a;
     article.entity_ids = vec![LUKASHENKA.into(), PUTIN.into(), MINSK.into()];
