@@ -1,0 +1,377 @@
+//! Entity recognition and resolution over a document: gazetteer names (countries, demonyms,
+//! cities, organisations) in one Aho-Corasick pass over folded text, organisations by their head
+//! word ("... Ministry", "... Committee of the ..."), and people from capitalised names announced by
+//! a role ("Serbian president Tomislav Nikolic"), a given name, an appositive or a surname ending.
+//! Surnames alone and spelling variants resolve to the person named in full.
+
+pub mod people;
+pub mod tokens;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::fold::FoldedText;
+use super::gazetteer::{GAZETTEER, slug};
+use super::model::{Entity, EntityKind, Mention, Span};
+use people::{PersonIndex, Persons};
+use tokens::{Token, is_capitalised, tokenize};
+
+/// Head words that make a capitalised sequence an organisation.
+const ORG_HEADS: &[&str] = &[
+    "ministry", "committee", "council", "commission", "agency", "bank", "organisation",
+    "organization", "initiative", "assembly", "parliament", "party", "centre", "center",
+    "institute", "academy", "fund", "administration", "department", "service", "court",
+    "corporation", "company", "university", "chamber", "office", "government", "association",
+    "directorate", "inspectorate", "prosecutor's", "duma", "senate", "congress", "cabinet",
+    "secretariat", "foundation", "alliance", "network",
+];
+
+/// Lower-case words that may join the capitalised words of an organisation's name.
+const ORG_CONNECTORS: &[&str] = &["of", "the", "for", "and", "on", "under", "in"];
+
+#[derive(Clone, Debug)]
+pub enum Target {
+    Known(usize),
+    Org { name: String, country: Option<String> },
+    Person(PersonIndex),
+}
+
+#[derive(Clone, Debug)]
+struct Found {
+    span: Span,
+    target: Target,
+    surface: String,
+}
+
+/// Which text of an article a match is in: the title is searched for entities, but mentions
+/// are spans of the body only.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Title,
+    Body,
+}
+
+/// The entities of one document, built article by article.
+pub struct DocumentEntities {
+    found: Vec<Vec<(Field, Found)>>,
+    persons: Persons,
+}
+
+/// The mentions of each article and every entity of the document.
+pub struct Resolved {
+    /// Per article, sorted and non-overlapping.
+    pub mentions: Vec<Vec<Mention>>,
+    /// Per article, the ids of every entity it names (title included), sorted.
+    pub entity_ids: Vec<Vec<String>>,
+    pub entities: BTreeMap<String, Entity>,
+}
+
+impl Default for DocumentEntities {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DocumentEntities {
+    pub fn new() -> Self {
+        DocumentEntities {
+            found: Vec::new(),
+            persons: Persons::default(),
+        }
+    }
+
+    /// Finds the entity names of one article (title and body).
+    pub fn add_article(&mut self, title: &str, body: &str) {
+        let article = self.found.len();
+        let mut found = Vec::new();
+        for (field, text) in [(Field::Title, title), (Field::Body, body)] {
+            for f in self.find(article, text) {
+                found.push((field, f));
+            }
+        }
+        self.found.push(found);
+    }
+
+    fn find(&mut self, article: usize, text: &str) -> Vec<Found> {
+        let mut found = gazetteer_matches(text);
+        let tokens = tokenize(text);
+        let orgs = organisation_runs(text, &tokens);
+        // Gazetteer names inside an organisation's name stay found (the entity is named) but the
+        // organisation owns the span.
+        found.extend(orgs);
+        let nested = nested_places(text, &found);
+        found.extend(nested);
+        let covered: Vec<Span> = found.iter().map(|f| f.span).collect();
+        for candidate in people::person_candidates(text, &tokens, &covered, &found_targets(&found)) {
+            let index = self.persons.observe(article, &candidate);
+            found.push(Found {
+                span: candidate.span,
+                target: Target::Person(index),
+                surface: candidate.surface.clone(),
+            });
+        }
+        found
+    }
+
+    /// Resolves lone surnames and variants, assigns ids, and returns mentions and entities.
+    pub fn resolve(mut self) -> Resolved {
+        self.persons.resolve();
+        let gazetteer = &*GAZETTEER;
+        let mut entities: BTreeMap<String, Entity> = BTreeMap::new();
+        let mut mentions = Vec::new();
+        let mut entity_ids = Vec::new();
+        for found in &self.found {
+            let mut ids = BTreeSet::new();
+            let mut body: Vec<(Span, String, EntityKind)> = Vec::new();
+            for (field, f) in found {
+                let Some(entity) = (match &f.target {
+                    Target::Known(i) => {
+                        let k = &gazetteer.entities[*i];
+                        Some(Entity {
+                            id: k.id.clone(),
+                            kind: k.kind,
+                            name: k.name.clone(),
+                            aliases: Vec::new(),
+                            roles: Vec::new(),
+                            country_code: k.country_code.clone(),
+                        })
+                    }
+                    Target::Org { name, country } => Some(Entity {
+                        id: format!("organization:{}", slug(name)),
+                        kind: EntityKind::Organization,
+                        name: name.clone(),
+                        aliases: Vec::new(),
+                        roles: Vec::new(),
+                        country_code: country.clone(),
+                    }),
+                    Target::Person(p) => self.persons.entity(*p),
+                }) else {
+                    continue;
+                };
+                let id = entity.id.clone();
+                let kind = entity.kind;
+                let merged = entities.entry(id.clone()).or_insert(entity);
+                if let Target::Person(p) = &f.target {
+                    for role in self.persons.roles(*p) {
+                        if !merged.roles.contains(role) {
+                            merged.roles.push(role.clone());
+                        }
+                    }
+                }
+                if !merged.aliases.contains(&f.surface) {
+                    merged.aliases.push(f.surface.clone());
+                }
+                ids.insert(id.clone());
+                if *field == Field::Body {
+                    body.push((f.span, id, kind));
+                }
+            }
+            mentions.push(non_overlapping(body));
+            entity_ids.push(ids.into_iter().collect());
+        }
+        Resolved {
+            mentions,
+            entity_ids,
+            entities,
+        }
+    }
+}
+
+/// Countries and cities named inside an organisation's name ("US" in "US Department of State"):
+/// the entity is named, though the organisation owns the mention.
+fn nested_places(text: &str, found: &[Found]) -> Vec<Found> {
+    let gazetteer = &*GAZETTEER;
+    let mut out = Vec::new();
+    for f in found {
+        let is_org = match &f.target {
+            Target::Org { .. } => true,
+            Target::Known(k) => gazetteer.entities[*k].kind == EntityKind::Organization,
+            Target::Person(_) => false,
+        };
+        if !is_org {
+            continue;
+        }
+        let inner = &text[f.span.start..f.span.end];
+        // Leftmost-longest matching finds the organisation itself; try each run of its words.
+        let starts: Vec<usize> = std::iter::once(0).chain(inner.match_indices(' ').map(|(i, _)| i + 1)).collect();
+        let ends: Vec<usize> = inner.match_indices(' ').map(|(i, _)| i).chain(std::iter::once(inner.len())).collect();
+        for &start in &starts {
+            for &end in ends.iter().rev().filter(|&&e| e > start) {
+                if start == 0 && end == inner.len() {
+                    continue;
+                }
+                let piece = inner[start..end].trim_end_matches(['\'', 's']).trim_end_matches('\'');
+                let piece = if inner[start..end].ends_with("'s") { piece } else { &inner[start..end] };
+                let Some(m) = gazetteer_matches(piece).into_iter().next() else {
+                    continue;
+                };
+                let place = matches!(m.target, Target::Known(k) if matches!(gazetteer.entities[k].kind, EntityKind::Country | EntityKind::City));
+                if place && m.span.start == 0 && m.span.end == piece.len() {
+                    out.push(Found {
+                        span: Span {
+                            start: f.span.start + start,
+                            end: f.span.start + start + piece.len(),
+                        },
+                        target: m.target,
+                        surface: m.surface,
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn found_targets(found: &[Found]) -> Vec<(Span, Option<String>)> {
+    let gazetteer = &*GAZETTEER;
+    found
+        .iter()
+        .map(|f| {
+            let country = match &f.target {
+                Target::Known(i) if gazetteer.entities[*i].kind == EntityKind::Country => {
+                    gazetteer.entities[*i].country_code.clone()
+                }
+                _ => None,
+            };
+            (f.span, country)
+        })
+        .collect()
+}
+
+/// Keeps the longest of overlapping mentions (an organisation over the country inside its name).
+fn non_overlapping(mut body: Vec<(Span, String, EntityKind)>) -> Vec<Mention> {
+    body.sort_by(|a, b| a.0.start.cmp(&b.0.start).then(b.0.end.cmp(&a.0.end)));
+    let mut out: Vec<Mention> = Vec::new();
+    for (span, entity_id, kind) in body {
+        if let Some(last) = out.last_mut()
+            && span.start < last.span.end
+        {
+            if span.end - span.start > last.span.end - last.span.start {
+                *last = Mention { span, entity_id, kind };
+            }
+            continue;
+        }
+        out.push(Mention { span, entity_id, kind });
+    }
+    out
+}
+
+fn is_word_char(c: Option<char>) -> bool {
+    c.is_some_and(char::is_alphanumeric)
+}
+
+/// Gazetteer names in one pass over the folded text.
+fn gazetteer_matches(text: &str) -> Vec<Found> {
+    let gazetteer = &*GAZETTEER;
+    let folded = FoldedText::new(text);
+    let mut out = Vec::new();
+    for m in gazetteer.automaton.find_iter(&folded.folded) {
+        let pattern = &gazetteer.patterns[m.pattern().as_usize()];
+        let (start, end) = folded.original_range(m.start(), m.end());
+        let before = text[..start].chars().next_back();
+        let after = text[end..].chars().next();
+        if is_word_char(before) || is_word_char(after) && !pattern.surface.ends_with('.') {
+            continue;
+        }
+        let surface = &text[start..end];
+        let case_ok = if pattern.case_sensitive {
+            surface == pattern.surface
+        } else {
+            surface.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        };
+        if !case_ok {
+            continue;
+        }
+        out.push(Found {
+            span: Span { start, end },
+            target: Target::Known(pattern.entity),
+            surface: surface.to_string(),
+        });
+    }
+    out
+}
+
+/// Organisations named by a capitalised sequence with a head word: "Belarusian State Security
+/// Committee", "Russian Ministry of Foreign Affairs", "Central Committee of the Communist Party of
+/// China".
+fn organisation_runs(text: &str, tokens: &[Token]) -> Vec<Found> {
+    let gazetteer = &*GAZETTEER;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if !starts_org_word(tokens[i].text(text)) {
+            i += 1;
+            continue;
+        }
+        // Extend over capitalised words and connectors separated by single spaces.
+        let mut j = i;
+        let mut last_cap = i;
+        while j + 1 < tokens.len() && &text[tokens[j].end..tokens[j + 1].start] == " " {
+            let next = tokens[j + 1].text(text);
+            if starts_org_word(next) {
+                j += 1;
+                last_cap = j;
+            } else if ORG_CONNECTORS.contains(&next) {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let run = &tokens[i..=last_cap];
+        let head = run.iter().rposition(|t| ORG_HEADS.contains(&t.text(text).to_lowercase().as_str()));
+        if let Some(_head) = head {
+            // Drop leading words that are not part of a name ("The", "On").
+            let mut first = 0;
+            while first < run.len() && matches!(run[first].text(text), "The" | "On" | "In" | "At" | "A" | "An" | "For" | "By" | "From" | "With" | "And") {
+                first += 1;
+            }
+            if first < run.len() && run.len() - first >= 2 {
+                let start = run[first].start;
+                let end = run[run.len() - 1].end;
+                let name = text[start..end].to_string();
+                let country = run[first..]
+                    .iter()
+                    .find_map(|t| demonym_country(t.text(text)))
+                    .or_else(|| demonym_country(name.split(' ').next().unwrap_or_default()));
+                out.push(Found {
+                    span: Span { start, end },
+                    target: Target::Org {
+                        name: name.clone(),
+                        country: country.or_else(|| {
+                            gazetteer_matches(&name).iter().find_map(|f| match f.target {
+                                Target::Known(k) => gazetteer.entities[k].country_code.clone(),
+                                _ => None,
+                            })
+                        }),
+                    },
+                    surface: name,
+                });
+            }
+        }
+        i = last_cap + 1;
+    }
+    out
+}
+
+fn starts_org_word(word: &str) -> bool {
+    word.chars().next().is_some_and(char::is_uppercase)
+}
+
+fn demonym_country(word: &str) -> Option<String> {
+    let gazetteer = &*GAZETTEER;
+    let m = gazetteer_matches(word).into_iter().next()?;
+    match m.target {
+        Target::Known(k) if gazetteer.entities[k].kind == EntityKind::Country && m.span.end == word.len() => {
+            gazetteer.entities[k].country_code.clone()
+        }
+        _ => None,
+    }
+}
+
+/// Whether a capitalised word could start a name.
+pub fn capitalised(word: &str) -> bool {
+    is_capitalised(word)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,352 @@
+//! People: capitalised name sequences announced by a role, a given name, an appositive or a
+//! surname ending; then clustering of the names of one document into persons, so that a
+//! surname alone or a spelling variant resolves to the person named in full.
+
+use std::collections::BTreeSet;
+
+use strsim::levenshtein;
+
+use super::super::fold::fold;
+use super::super::gazetteer::{GAZETTEER, PEOPLE, slug};
+use super::super::model::{Entity, EntityKind, Span};
+use super::tokens::{Token, is_capitalised};
+
+/// An index into the observations of `Persons`.
+pub type PersonIndex = usize;
+
+/// A name found in the text.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub span: Span,
+    pub surface: String,
+    /// The name's words as written.
+    pub words: Vec<String>,
+    /// A role the text gives the person here ("President of Serbia").
+    pub role: Option<String>,
+    /// Announced by a role or an appositive, or a surname by its ending.
+    pub strong: bool,
+}
+
+const MAX_NAME_WORDS: usize = 4;
+const MAX_ROLE_WORDS: usize = 6;
+
+fn is_role(word: &str) -> bool {
+    PEOPLE.roles.contains(&fold(word))
+}
+
+fn is_role_or_modifier(word: &str) -> bool {
+    let f = fold(word);
+    PEOPLE.roles.contains(&f) || PEOPLE.modifiers.contains(&f)
+}
+
+fn is_name_word(word: &str) -> bool {
+    is_capitalised(word) && {
+        let f = fold(word);
+        !PEOPLE.stop_words.contains(&f) && !PEOPLE.roles.contains(&f) && !PEOPLE.modifiers.contains(&f)
+    }
+}
+
+fn has_surname_ending(word: &str) -> bool {
+    let f = fold(word);
+    PEOPLE
+        .surname_suffixes
+        .iter()
+        .any(|s| f.len() >= s.len() + 3 && f.ends_with(s.as_str()))
+}
+
+fn sentence_initial(text: &str, start: usize) -> bool {
+    let before = text[..start].trim_end_matches([' ', '"', '\'', '(']);
+    before.is_empty() || before.ends_with(['.', '!', '?', '\n', ':', '…'])
+}
+
+fn capitalise(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The role announced just before a name: "Serbian president", "Belarus's Prime Minister",
+/// "his Vietnamese counterpart", "a Catholic priest,".
+fn role_before(
+    text: &str,
+    tokens: &[Token],
+    first: usize,
+    countries: &[(Span, Option<String>)],
+) -> Option<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut country: Option<String> = None;
+    let mut k = first;
+    let mut has_role = false;
+    while k > 0 && words.len() < MAX_ROLE_WORDS {
+        let prev = tokens[k - 1];
+        let gap = &text[prev.end..tokens[k].start];
+        if !(gap == " " || gap == "'s " || gap == "' " || (gap == ", " && words.is_empty())) {
+            break;
+        }
+        let word = prev.text(text);
+        if let Some((_, code)) = countries.iter().find(|(s, _)| s.start <= prev.start && prev.end <= s.end) {
+            if code.is_some() && country.is_none() {
+                country = code.clone();
+            }
+            k -= 1;
+            continue;
+        }
+        if is_role_or_modifier(word) {
+            has_role |= is_role(word) || word.contains('-') && word.split('-').any(is_role);
+            words.insert(0, word.to_lowercase());
+            k -= 1;
+            continue;
+        }
+        break;
+    }
+    if !has_role {
+        return None;
+    }
+    let title: Vec<String> = words.iter().map(|w| capitalise(w)).collect();
+    let mut role = title.join(" ");
+    if let Some(code) = country
+        && let Some(&i) = GAZETTEER.country_by_code.get(&code)
+    {
+        role = format!("{role} of {}", GAZETTEER.entities[i].name);
+    }
+    Some(role)
+}
+
+/// Whether an appositive after the name gives a role: "Nguyễn Phú Trọng, the General Secretary".
+fn role_after(text: &str, tokens: &[Token], last: usize) -> bool {
+    let end = tokens[last].end;
+    if !text[end..].starts_with(", ") {
+        return false;
+    }
+    let mut k = last + 1;
+    let mut seen = 0;
+    while k < tokens.len() && seen < MAX_ROLE_WORDS + 1 {
+        let word = tokens[k].text(text);
+        if is_role(word) || word.contains('-') && word.split('-').any(is_role) {
+            return true;
+        }
+        if text[tokens[k].end..].starts_with([',', '.', ';', ':']) {
+            return false;
+        }
+        seen += 1;
+        k += 1;
+    }
+    false
+}
+
+/// Person names in one text. `covered` holds spans already taken by gazetteer names and
+/// organisations; `countries` gives the country of the covered spans that are countries.
+pub fn person_candidates(
+    text: &str,
+    tokens: &[Token],
+    covered: &[Span],
+    countries: &[(Span, Option<String>)],
+) -> Vec<Candidate> {
+    let is_covered = |t: &Token| covered.iter().any(|s| s.start < t.end && t.start < s.end);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        if !is_name_word(tokens[i].text(text)) || is_covered(&tokens[i]) {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < tokens.len()
+            && &text[tokens[j].end..tokens[j + 1].start] == " "
+            && is_name_word(tokens[j + 1].text(text))
+            && !is_covered(&tokens[j + 1])
+        {
+            j += 1;
+        }
+        let next = j + 1;
+        // A capitalised sentence opener ("Later Makey met") is not part of the name.
+        let first = if j > i
+            && sentence_initial(text, tokens[i].start)
+            && !PEOPLE.given_names.contains(&fold(tokens[i].text(text)))
+        {
+            i + 1
+        } else {
+            i
+        };
+        let run = &tokens[first..=j];
+        if run.len() > MAX_NAME_WORDS {
+            i = next;
+            continue;
+        }
+        let words: Vec<String> = run.iter().map(|t| t.text(text).to_string()).collect();
+        let role = role_before(text, tokens, first, countries);
+        let appositive = role_after(text, tokens, j);
+        let given = PEOPLE.given_names.contains(&fold(&words[0]));
+        let surname = has_surname_ending(&words[words.len() - 1]);
+        let strong = if words.len() >= 2 {
+            role.is_some() || appositive || given || surname
+        } else {
+            role.is_some() || appositive || (surname && !sentence_initial(text, run[0].start))
+        };
+        if words.len() >= 2 && !strong {
+            i = next;
+            continue;
+        }
+        let span = Span {
+            start: run[0].start,
+            end: run[run.len() - 1].end,
+        };
+        out.push(Candidate {
+            span,
+            surface: text[span.start..span.end].to_string(),
+            words,
+            role,
+            strong,
+        });
+        i = next;
+    }
+    out
+}
+
+struct Observation {
+    article: usize,
+    candidate: Candidate,
+    /// The person cluster it resolved to, or `None` when it is not a person after all.
+    person: Option<usize>,
+}
+
+struct Person {
+    /// The fullest form of the name, as written.
+    words: Vec<String>,
+    folded: Vec<String>,
+    roles: Vec<String>,
+    articles: BTreeSet<usize>,
+}
+
+/// The people of a document.
+#[derive(Default)]
+pub struct Persons {
+    observations: Vec<Observation>,
+    persons: Vec<Person>,
+}
+
+fn same_name_word(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let variants = &PEOPLE.variants;
+    if let (Some(x), Some(y)) = (variants.get(a), variants.get(b))
+        && x == y
+    {
+        return true;
+    }
+    a.chars().count().min(b.chars().count()) >= 5 && levenshtein(a, b) <= 1
+}
+
+fn same_person(a: &[String], b: &[String]) -> bool {
+    let (Some(la), Some(lb)) = (a.last(), b.last()) else {
+        return false;
+    };
+    if !same_name_word(la, lb) {
+        return false;
+    }
+    if a.len() == 1 || b.len() == 1 {
+        return true;
+    }
+    same_name_word(&a[0], &b[0])
+}
+
+impl Persons {
+    /// Records a name seen in an article; resolved later by `resolve`.
+    pub fn observe(&mut self, article: usize, candidate: &Candidate) -> PersonIndex {
+        self.observations.push(Observation {
+            article,
+            candidate: candidate.clone(),
+            person: None,
+        });
+        self.observations.len() - 1
+    }
+
+    fn attach(&mut self, obs: usize, person: usize) {
+        let o = &self.observations[obs];
+        let p = &mut self.persons[person];
+        p.articles.insert(o.article);
+        if o.candidate.words.len() > p.words.len() {
+            p.words = o.candidate.words.clone();
+            p.folded = p.words.iter().map(|w| fold(w)).collect();
+        }
+        if let Some(role) = &o.candidate.role
+            && !p.roles.contains(role)
+        {
+            p.roles.push(role.clone());
+        }
+        self.observations[obs].person = Some(person);
+    }
+
+    fn new_person(&mut self, obs: usize) {
+        let words = self.observations[obs].candidate.words.clone();
+        self.persons.push(Person {
+            folded: words.iter().map(|w| fold(w)).collect(),
+            words,
+            roles: Vec::new(),
+            articles: BTreeSet::new(),
+        });
+        let p = self.persons.len() - 1;
+        self.attach(obs, p);
+    }
+
+    /// Clusters full names, then resolves lone names: to a person of the same article first,
+    /// then of the document; a lone name that matches nobody stays only when it is strong.
+    pub fn resolve(&mut self) {
+        for obs in 0..self.observations.len() {
+            if self.observations[obs].candidate.words.len() < 2 {
+                continue;
+            }
+            let folded: Vec<String> = self.observations[obs].candidate.words.iter().map(|w| fold(w)).collect();
+            match self.persons.iter().position(|p| p.folded.len() >= 2 && same_person(&p.folded, &folded)) {
+                Some(p) => self.attach(obs, p),
+                None => self.new_person(obs),
+            }
+        }
+        for obs in 0..self.observations.len() {
+            let o = &self.observations[obs];
+            if o.candidate.words.len() != 1 {
+                continue;
+            }
+            let word = fold(&o.candidate.words[0]);
+            let article = o.article;
+            let matches: Vec<usize> = (0..self.persons.len())
+                .filter(|&p| self.persons[p].folded.last().is_some_and(|l| same_name_word(l, &word)))
+                .collect();
+            let chosen = matches
+                .iter()
+                .copied()
+                .find(|&p| self.persons[p].articles.contains(&article))
+                .or_else(|| matches.first().copied());
+            match chosen {
+                Some(p) => self.attach(obs, p),
+                None if self.observations[obs].candidate.strong => self.new_person(obs),
+                None => {}
+            }
+        }
+    }
+
+    /// The entity for an observation, or `None` when it did not resolve to a person.
+    pub fn entity(&self, obs: PersonIndex) -> Option<Entity> {
+        let p = &self.persons[self.observations[obs].person?];
+        let name = p.words.join(" ");
+        Some(Entity {
+            id: format!("person:{}", slug(&name)),
+            kind: EntityKind::Person,
+            name,
+            aliases: Vec::new(),
+            roles: Vec::new(),
+            country_code: None,
+        })
+    }
+
+    /// The roles of the person an observation resolved to.
+    pub fn roles(&self, obs: PersonIndex) -> &[String] {
+        match self.observations[obs].person {
+            Some(p) => &self.persons[p].roles,
+            None => &[],
+        }
+    }
+}
