@@ -86,9 +86,17 @@ pub fn find_amounts(sentence: &str) -> Vec<FoundAmount> {
             caps.name("code").map(|m| m.as_str()),
             caps.name("word").map(|m| m.as_str()),
         );
-        let Some(currency) = currency(sym, code, word) else { continue };
-        let num = caps.name("num").expect("num always matches").as_str().replace(',', "");
-        let Ok(value) = num.parse::<f64>() else { continue };
+        let Some(currency) = currency(sym, code, word) else {
+            continue;
+        };
+        let num = caps
+            .name("num")
+            .expect("num always matches")
+            .as_str()
+            .replace(',', "");
+        let Ok(value) = num.parse::<f64>() else {
+            continue;
+        };
         let value = value * caps.name("scale").map_or(1.0, |m| scale(m.as_str()));
         if !value.is_finite() {
             continue;
@@ -96,7 +104,9 @@ pub fn find_amounts(sentence: &str) -> Vec<FoundAmount> {
         let start = whole.start();
         let before = &sentence[..start];
         let aside = before.trim_end().ends_with('(')
-            && found.last().is_some_and(|prev| before[prev.end..].trim() == "(")
+            && found
+                .last()
+                .is_some_and(|prev| before[prev.end..].trim() == "(")
             || before.rfind('(').is_some_and(|open| {
                 !before[open..].contains(')') && found.last().is_some_and(|prev| prev.end <= open)
             });
@@ -121,44 +131,85 @@ mod tests {
     use super::*;
 
     fn values(sentence: &str) -> Vec<(f64, String, String)> {
-        find_amounts(sentence).into_iter().map(|f| (f.amount.value, f.amount.currency, f.amount.text)).collect()
+        find_amounts(sentence)
+            .into_iter()
+            .map(|f| (f.amount.value, f.amount.currency, f.amount.text))
+            .collect()
     }
 
     #[test]
     fn seed_amounts() {
-        assert_eq!(values("Trade has been growing steadily since 2009 and reached $245m in 2014."), vec![(245e6, "USD".into(), "$245m".into())]);
-        let two = values("In 2014, Belarusian exports to Azerbaijan were worth $318m and its imports from Azerbaijan a mere $8.7m.");
-        assert_eq!(two, vec![(318e6, "USD".into(), "$318m".into()), (8.7e6, "USD".into(), "$8.7m".into())]);
+        assert_eq!(
+            values("Trade has been growing steadily since 2009 and reached $245m in 2014."),
+            vec![(245e6, "USD".into(), "$245m".into())]
+        );
+        let two = values(
+            "In 2014, Belarusian exports to Azerbaijan were worth $318m and its imports from Azerbaijan a mere $8.7m.",
+        );
+        assert_eq!(
+            two,
+            vec![
+                (318e6, "USD".into(), "$318m".into()),
+                (8.7e6, "USD".into(), "$8.7m".into())
+            ]
+        );
         assert_eq!(values("Austria is the fifth largest investor in Belarus ($400 m in January – September 2014).")[0].0, 400e6);
-        assert_eq!(values("The construction at an estimated cost of $3.5bn.")[0].0, 3.5e9);
+        assert_eq!(
+            values("The construction at an estimated cost of $3.5bn.")[0].0,
+            3.5e9
+        );
     }
 
     #[test]
     fn currencies_words_and_ranges() {
-        assert_eq!(values("the trade turnover approached $ 30 billion last year")[0].0, 30e9);
+        assert_eq!(
+            values("the trade turnover approached $ 30 billion last year")[0].0,
+            30e9
+        );
         assert_eq!(values("exports will be about $22-23 billion")[0].0, 22e9);
-        assert_eq!(values("Now we have $18 [billion] over the ten months")[0].0, 18e9);
-        assert_eq!(values("Trade turnover rose by 5% to 3.9 trillion rubles.")[0], (3.9e12, "RUB".into(), "3.9 trillion rubles".into()));
+        assert_eq!(
+            values("Now we have $18 [billion] over the ten months")[0].0,
+            18e9
+        );
+        assert_eq!(
+            values("Trade turnover rose by 5% to 3.9 trillion rubles.")[0],
+            (3.9e12, "RUB".into(), "3.9 trillion rubles".into())
+        );
         assert_eq!(values("USD 1.2 billion")[0].0, 1.2e9);
-        assert_eq!(values("3.4 billion dollars")[0], (3.4e9, "USD".into(), "3.4 billion dollars".into()));
-        assert_eq!(values("€15 million")[0], (15e6, "EUR".into(), "€15 million".into()));
+        assert_eq!(
+            values("3.4 billion dollars")[0],
+            (3.4e9, "USD".into(), "3.4 billion dollars".into())
+        );
+        assert_eq!(
+            values("€15 million")[0],
+            (15e6, "EUR".into(), "€15 million".into())
+        );
         assert_eq!(values("BY_Help provided almost $1.5mln")[0].0, 1.5e6);
     }
 
     #[test]
     fn percentages_and_counts_are_not_amounts() {
-        assert!(values("The volume was increased by 15% and 16 journalists were arrested in 2014.").is_empty());
+        assert!(
+            values("The volume was increased by 15% and 16 journalists were arrested in 2014.")
+                .is_empty()
+        );
     }
 
     #[test]
     fn conversions_in_parentheses_are_asides() {
-        let found = find_amounts("Trade rose by 6% in the first eight months of this year to 2.9 trillion rubles ($29.5 bln), he said.");
+        let found = find_amounts(
+            "Trade rose by 6% in the first eight months of this year to 2.9 trillion rubles ($29.5 bln), he said.",
+        );
         assert_eq!(found.len(), 2);
         assert!(!found[0].aside);
         assert!(found[1].aside);
-        let found = find_amounts("In 2022, bilateral trade turnover increased by 12% to $45 bln (up to $50 bln according to Belarusian statistics).");
+        let found = find_amounts(
+            "In 2022, bilateral trade turnover increased by 12% to $45 bln (up to $50 bln according to Belarusian statistics).",
+        );
         assert!(found[1].aside);
-        let found = find_amounts("The bilateral trade remains modest ($6.7m in 2015); prospects are bleak.");
+        let found = find_amounts(
+            "The bilateral trade remains modest ($6.7m in 2015); prospects are bleak.",
+        );
         assert!(!found[0].aside);
     }
 }

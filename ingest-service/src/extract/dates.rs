@@ -48,7 +48,11 @@ pub struct DateResolver {
 }
 
 fn partial(d: NaiveDate) -> PartialDate {
-    PartialDate { year: d.year() as u16, month: d.month() as u8, day: d.day() as u8 }
+    PartialDate {
+        year: d.year() as u16,
+        month: d.month() as u8,
+        day: d.day() as u8,
+    }
 }
 
 fn month_of(d: PartialDate) -> PartialDate {
@@ -56,7 +60,11 @@ fn month_of(d: PartialDate) -> PartialDate {
 }
 
 fn year_of(year: u16) -> PartialDate {
-    PartialDate { year, month: 0, day: 0 }
+    PartialDate {
+        year,
+        month: 0,
+        day: 0,
+    }
 }
 
 fn naive(d: PartialDate) -> Option<NaiveDate> {
@@ -88,7 +96,13 @@ struct Resolved {
 
 impl Resolved {
     fn relative(start: PartialDate, end: PartialDate) -> Self {
-        Resolved { start, end, year_inferred: true, source: YearSource::Relative, relative: true }
+        Resolved {
+            start,
+            end,
+            year_inferred: true,
+            source: YearSource::Relative,
+            relative: true,
+        }
     }
 }
 
@@ -112,7 +126,11 @@ impl DateResolver {
     /// A date line that dates what follows it: the page's date, or one item of a listing page.
     /// With `sets_year`, dates written without a year below it take its year.
     pub fn set_now(&mut self, date: PartialDate, sets_year: bool) {
-        let year = if date.year != 0 { date.year } else { self.year.map_or(0, |(y, _)| y) };
+        let year = if date.year != 0 {
+            date.year
+        } else {
+            self.year.map_or(0, |(y, _)| y)
+        };
         if sets_year && date.year != 0 {
             self.year = Some((date.year, YearSource::Article));
         }
@@ -134,20 +152,34 @@ impl DateResolver {
         let month = ymd.month.unwrap_or(0);
         let day = ymd.day.unwrap_or(0);
         if let Some(year) = ymd.year {
-            return (PartialDate { year, month, day }, false, YearSource::Explicit);
+            return (
+                PartialDate { year, month, day },
+                false,
+                YearSource::Explicit,
+            );
         }
         let Some((year, source)) = self.year else {
-            return (PartialDate { year: 0, month, day }, true, YearSource::Unknown);
+            return (
+                PartialDate {
+                    year: 0,
+                    month,
+                    day,
+                },
+                true,
+                YearSource::Unknown,
+            );
         };
         let mut date = PartialDate { year, month, day };
         // A planned happening dated before what the article already reports as past lies in the
         // next year ("in September 2022 … will pay a visit from 28 February").
-        if planned && source == YearSource::Article {
-            if let Some(latest) = self.latest {
-                if latest.year == year && (month, day) < (latest.month, latest.day) && month != 0 {
-                    date.year = year + 1;
-                }
-            }
+        if planned
+            && source == YearSource::Article
+            && let Some(latest) = self.latest
+            && latest.year == year
+            && (month, day) < (latest.month, latest.day)
+            && month != 0
+        {
+            date.year = year + 1;
         }
         (date, true, source)
     }
@@ -159,7 +191,10 @@ impl DateResolver {
                 let mut e = if end == start {
                     s
                 } else {
-                    let end_ymd = Ymd { year: end.year.or(start.year), ..end };
+                    let end_ymd = Ymd {
+                        year: end.year.or(start.year),
+                        ..end
+                    };
                     let (mut e, _, _) = self.fill_year(end_ymd, planned);
                     if end.year.is_none() && start.year.is_none() {
                         e.year = s.year;
@@ -172,14 +207,31 @@ impl DateResolver {
                     if (s.month, s.day) > (e.month, e.day) {
                         s.year = e.year.saturating_sub(1);
                     }
-                    return Some(Resolved { start: s, end: e, year_inferred: false, source: YearSource::Explicit, relative: false });
+                    return Some(Resolved {
+                        start: s,
+                        end: e,
+                        year_inferred: false,
+                        source: YearSource::Explicit,
+                        relative: false,
+                    });
                 }
                 if s.year != 0 && e.year == s.year && e.month < s.month {
                     e.year += 1;
                 }
-                Some(Resolved { start: s, end: e, year_inferred: inferred, source, relative: false })
+                Some(Resolved {
+                    start: s,
+                    end: e,
+                    year_inferred: inferred,
+                    source,
+                    relative: false,
+                })
             }
-            Raw::Season { first_month, part, year, year_offset } => {
+            Raw::Season {
+                first_month,
+                part,
+                year,
+                year_offset,
+            } => {
                 let (y, inferred, source) = match year {
                     Some(y) => (y, false, YearSource::Explicit),
                     None => {
@@ -195,13 +247,32 @@ impl DateResolver {
                 };
                 let at = |k: u8| {
                     let m = first_month + k;
-                    if m > 12 { PartialDate { year: y + 1, month: m - 12, day: 0 } } else { PartialDate { year: y, month: m, day: 0 } }
+                    if m > 12 {
+                        PartialDate {
+                            year: y + 1,
+                            month: m - 12,
+                            day: 0,
+                        }
+                    } else {
+                        PartialDate {
+                            year: y,
+                            month: m,
+                            day: 0,
+                        }
+                    }
                 };
-                Some(Resolved { start: at(first), end: at(last), year_inferred: inferred, source, relative: false })
+                Some(Resolved {
+                    start: at(first),
+                    end: at(last),
+                    year_inferred: inferred,
+                    source,
+                    relative: false,
+                })
             }
             Raw::Weekday { weekday, offset } => {
                 let now = self.now?;
-                let back = (7 + now.weekday().num_days_from_monday() as i64 - i64::from(weekday)) % 7;
+                let back =
+                    (7 + now.weekday().num_days_from_monday() as i64 - i64::from(weekday)) % 7;
                 let mut day = now - chrono::Duration::days(back);
                 if offset > 0 {
                     day += chrono::Duration::days(7);
@@ -210,9 +281,19 @@ impl DateResolver {
                 }
                 Some(Resolved::relative(partial(day), partial(day)))
             }
-            Raw::Shift { amount, unit, vague, from_now, after_phrase } => {
+            Raw::Shift {
+                amount,
+                unit,
+                vague,
+                from_now,
+                after_phrase,
+            } => {
                 // "X, two years after an attempt to …": the attempt lies before the date just given.
-                let amount = if after_phrase && explicit_before { -amount } else { amount };
+                let amount = if after_phrase && explicit_before {
+                    -amount
+                } else {
+                    amount
+                };
                 if from_now {
                     return self.shift_from_now(amount, unit);
                 }
@@ -261,16 +342,23 @@ impl DateResolver {
                 let day = s + chrono::Duration::days(i64::from(n) - 1);
                 Some(Resolved::relative(partial(day), partial(day)))
             }
-            Raw::RelativeDay(offset) => self.from_today(offset),
+            Raw::RelativeDay(offset) => self.relative_to_today(offset),
             Raw::AdjacentDay(offset) => match self.anchor_day {
                 Some((s, e)) => {
-                    let day = if offset > 0 { e + chrono::Duration::days(1) } else { s - chrono::Duration::days(1) };
+                    let day = if offset > 0 {
+                        e + chrono::Duration::days(1)
+                    } else {
+                        s - chrono::Duration::days(1)
+                    };
                     Some(Resolved::relative(partial(day), partial(day)))
                 }
-                None => self.from_today(offset),
+                None => self.relative_to_today(offset),
             },
             Raw::RelativeYear(offset) => {
-                let base = self.now.map(|d| d.year() as u16).or(self.year.map(|(y, _)| y))?;
+                let base = self
+                    .now
+                    .map(|d| d.year() as u16)
+                    .or(self.year.map(|(y, _)| y))?;
                 let y = year_of(base.checked_add_signed(offset as i16)?);
                 Some(Resolved::relative(y, y))
             }
@@ -281,27 +369,55 @@ impl DateResolver {
             }
             Raw::RelativeWeek(offset) => {
                 let now = self.now?;
-                let monday = now - chrono::Duration::days(i64::from(now.weekday().num_days_from_monday()))
+                let monday = now
+                    - chrono::Duration::days(i64::from(now.weekday().num_days_from_monday()))
                     + chrono::Duration::weeks(i64::from(offset));
-                Some(Resolved::relative(partial(monday), partial(monday + chrono::Duration::days(6))))
+                Some(Resolved::relative(
+                    partial(monday),
+                    partial(monday + chrono::Duration::days(6)),
+                ))
             }
             Raw::LastMonths(n) => {
-                let base = self.latest.filter(|d| d.month != 0).or(self.now.map(partial))?;
+                let base = self
+                    .latest
+                    .filter(|d| d.month != 0)
+                    .or(self.now.map(partial))?;
                 let end = month_of(base);
                 let start = calendar::add_months(end, 1 - n as i32)?;
                 Some(Resolved::relative(start, end))
             }
-            Raw::FirstMonths { months, year, year_offset } => {
+            Raw::FirstMonths {
+                months,
+                year,
+                year_offset,
+            } => {
                 let (y, inferred, source) = match year {
                     Some(y) => (y, false, YearSource::Explicit),
                     None => {
-                        let base = self.now.map(|d| (d.year() as u16, YearSource::Article)).or(self.year)?;
+                        let base = self
+                            .now
+                            .map(|d| (d.year() as u16, YearSource::Article))
+                            .or(self.year)?;
                         (base.0.checked_add_signed(year_offset as i16)?, true, base.1)
                     }
                 };
-                let start = PartialDate { year: y, month: 1, day: 0 };
-                let end = PartialDate { year: y, month: months as u8, day: 0 };
-                Some(Resolved { start, end, year_inferred: inferred, source, relative: year.is_none() })
+                let start = PartialDate {
+                    year: y,
+                    month: 1,
+                    day: 0,
+                };
+                let end = PartialDate {
+                    year: y,
+                    month: months as u8,
+                    day: 0,
+                };
+                Some(Resolved {
+                    start,
+                    end,
+                    year_inferred: inferred,
+                    source,
+                    relative: year.is_none(),
+                })
             }
             Raw::Weekend { last, month, year } => {
                 let (y, inferred, source) = match year {
@@ -312,16 +428,24 @@ impl DateResolver {
                     }
                 };
                 let (sat, sun) = calendar::weekend(y, month, last)?;
-                Some(Resolved { start: partial(sat), end: partial(sun), year_inferred: inferred, source, relative: false })
+                Some(Resolved {
+                    start: partial(sat),
+                    end: partial(sun),
+                    year_inferred: inferred,
+                    source,
+                    relative: false,
+                })
             }
         }
     }
 
     fn year_base(&self) -> Option<u16> {
-        self.now.map(|d| d.year() as u16).or(self.year.map(|(y, _)| y))
+        self.now
+            .map(|d| d.year() as u16)
+            .or(self.year.map(|(y, _)| y))
     }
 
-    fn from_today(&self, offset: i32) -> Option<Resolved> {
+    fn relative_to_today(&self, offset: i32) -> Option<Resolved> {
         if let Some(now) = self.now {
             let day = now + chrono::Duration::days(i64::from(offset));
             return Some(Resolved::relative(partial(day), partial(day)));
@@ -343,7 +467,10 @@ impl DateResolver {
                 Some(Resolved::relative(d, d))
             }
             (Unit::Year, _) => {
-                let base = self.now.map(|d| d.year() as u16).or(self.year.map(|(y, _)| y))?;
+                let base = self
+                    .now
+                    .map(|d| d.year() as u16)
+                    .or(self.year.map(|(y, _)| y))?;
                 let y = year_of(base.checked_add_signed(amount as i16)?);
                 Some(Resolved::relative(y, y))
             }
@@ -356,11 +483,21 @@ impl DateResolver {
     /// next day") become the anchor of later relative dates; "since 2009" or "until 2025" do not.
     pub fn resolve(&mut self, sentence: &str, planned: bool) -> Vec<DateMention> {
         let tokens = tokens::tokenize(sentence);
-        let found = merge_relative_years(sentence, grammar::find(sentence, &tokens), self.year_base());
+        let found =
+            merge_relative_years(sentence, grammar::find(sentence, &tokens), self.year_base());
         let mut mentions = Vec::with_capacity(found.len());
         let mut explicit_before = false;
-        for Found { raw, cue, start, end, .. } in found {
-            let Some(resolved) = self.resolve_raw(raw, planned, explicit_before) else { continue };
+        for Found {
+            raw,
+            cue,
+            start,
+            end,
+            ..
+        } in found
+        {
+            let Some(resolved) = self.resolve_raw(raw, planned, explicit_before) else {
+                continue;
+            };
             if !valid(resolved.start) || !valid(resolved.end) || resolved.end < resolved.start {
                 continue;
             }
@@ -378,7 +515,14 @@ impl DateResolver {
             if !resolved.relative {
                 explicit_before = true;
             }
-            mentions.push(DateMention { start, end, range, cue, relative: resolved.relative, year_only });
+            mentions.push(DateMention {
+                start,
+                end,
+                range,
+                cue,
+                relative: resolved.relative,
+                year_only,
+            });
         }
         mentions
     }
@@ -387,20 +531,21 @@ impl DateResolver {
         if range.start.year == 0 {
             return;
         }
-        if let (Some(s), Some(e)) = (naive(range.start), naive(range.end)) {
-            if cue == DateCue::Plain {
-                self.anchor_day = Some((s, e));
-            }
+        if let (Some(s), Some(e)) = (naive(range.start), naive(range.end))
+            && cue == DateCue::Plain
+        {
+            self.anchor_day = Some((s, e));
         }
-        if cue == DateCue::Plain && range.start.month != 0 {
-            self.anchor_any = Some((range.start, range.end));
-        } else if cue == DateCue::Plain && self.anchor_any.is_none() {
+        if cue == DateCue::Plain && (range.start.month != 0 || self.anchor_any.is_none()) {
             self.anchor_any = Some((range.start, range.end));
         }
         if range.start.month != 0 && self.latest.is_none_or(|l| range.end > l) {
             let end = range.end;
             // A planned date is not yet the article's past.
-            if self.now.is_none_or(|now| naive(end).is_none_or(|d| d <= now)) {
+            if self
+                .now
+                .is_none_or(|now| naive(end).is_none_or(|d| d <= now))
+            {
                 self.latest = Some(end);
             }
         }
@@ -411,15 +556,22 @@ impl DateResolver {
 fn merge_relative_years(sentence: &str, found: Vec<Found>, base: Option<u16>) -> Vec<Found> {
     let mut merged: Vec<Found> = Vec::with_capacity(found.len());
     for f in found {
-        if let (Some(prev), Raw::RelativeYear(offset), Some(base)) = (merged.last_mut(), f.raw, base) {
+        if let (Some(prev), Raw::RelativeYear(offset), Some(base)) =
+            (merged.last_mut(), f.raw, base)
+        {
             let between = &sentence[prev.end..f.start];
-            if let Raw::Absolute { start, end } = prev.raw {
-                if start.year.is_none() && end.year.is_none() && between.trim_matches([' ', ',']).is_empty() {
-                    let year = base.checked_add_signed(offset as i16);
-                    prev.raw = Raw::Absolute { start: Ymd { year, ..start }, end: Ymd { year, ..end } };
-                    prev.end = f.end;
-                    continue;
-                }
+            if let Raw::Absolute { start, end } = prev.raw
+                && start.year.is_none()
+                && end.year.is_none()
+                && between.trim_matches([' ', ',']).is_empty()
+            {
+                let year = base.checked_add_signed(offset as i16);
+                prev.raw = Raw::Absolute {
+                    start: Ymd { year, ..start },
+                    end: Ymd { year, ..end },
+                };
+                prev.end = f.end;
+                continue;
             }
         }
         merged.push(f);
@@ -433,7 +585,9 @@ pub fn date_line(sentence: &str) -> Option<PartialDate> {
     let tokens = tokens::tokenize(sentence);
     let found = grammar::find(sentence, &tokens);
     let [one] = found.as_slice() else { return None };
-    let Raw::Absolute { start, end } = one.raw else { return None };
+    let Raw::Absolute { start, end } = one.raw else {
+        return None;
+    };
     if start != end || start.day.is_none() || start.month.is_none() {
         return None;
     }
@@ -442,13 +596,26 @@ pub fn date_line(sentence: &str) -> Option<PartialDate> {
     // Before: nothing, or an upper-case place and a comma ("MINSK,"), or a weekday ("Monday,").
     let before_ok = before.trim().is_empty()
         || before.trim_end().ends_with(',')
-            && before.trim_end_matches(',').trim().split_whitespace().count() <= 3
-            && before.chars().filter(|c| c.is_alphabetic()).all(|c| c.is_uppercase())
-        || before.split_whitespace().all(|w| LEXICON.weekday(&w.trim_matches(',').to_lowercase()).is_some() || w.chars().all(|c| !c.is_alphanumeric()));
+            && before.trim_end_matches(',').split_whitespace().count() <= 3
+            && before
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .all(|c| c.is_uppercase())
+        || before.split_whitespace().all(|w| {
+            LEXICON
+                .weekday(&w.trim_matches(',').to_lowercase())
+                .is_some()
+                || w.chars().all(|c| !c.is_alphanumeric())
+        });
     // After: nothing, a time ("09:57"), a full stop or an agency tag ("/TASS/.", "(BelTA)").
-    let after_ok = after
-        .split_whitespace()
-        .all(|w| w.chars().all(|c| c.is_ascii_digit() || ":.,/()-–".contains(c)) || w.trim_matches(|c: char| !c.is_alphanumeric()).chars().all(char::is_uppercase) || w.contains("BelTA"));
+    let after_ok = after.split_whitespace().all(|w| {
+        w.chars()
+            .all(|c| c.is_ascii_digit() || ":.,/()-–".contains(c))
+            || w.trim_matches(|c: char| !c.is_alphanumeric())
+                .chars()
+                .all(char::is_uppercase)
+            || w.contains("BelTA")
+    });
     (before_ok && after_ok).then_some(PartialDate {
         year: start.year.unwrap_or(0),
         month: start.month.unwrap_or(0),
@@ -458,17 +625,25 @@ pub fn date_line(sentence: &str) -> Option<PartialDate> {
 
 /// news.by pages begin with " date 2019-12-13": the page's date line, not always right.
 fn iso_date_line(text: &str) -> Option<PartialDate> {
-    let head = &text[..text.len().min(400)];
+    let mut cut = text.len().min(400);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &text[..cut];
     let at = head.find("date ")?;
     if at > 0 && !head[..at].ends_with(char::is_whitespace) {
         return None;
     }
-    let rest = head[at + 5..].as_bytes();
+    let rest = &head.as_bytes()[at + 5..];
     if rest.len() < 10 || rest[4] != b'-' || rest[7] != b'-' {
         return None;
     }
     let num = |r: std::ops::Range<usize>| std::str::from_utf8(&rest[r]).ok()?.parse::<u16>().ok();
-    let date = PartialDate { year: num(0..4)?, month: num(5..7)? as u8, day: num(8..10)? as u8 };
+    let date = PartialDate {
+        year: num(0..4)?,
+        month: num(5..7)? as u8,
+        day: num(8..10)? as u8,
+    };
     (valid(date) && date.year >= 1800).then_some(date)
 }
 
@@ -477,15 +652,19 @@ pub fn page_date(article_text: &str) -> Option<PartialDate> {
     if let Some(d) = iso_date_line(article_text) {
         return Some(d);
     }
-    article_text.lines().take(12).filter(|l| l.len() < 120).find_map(|line| {
-        let line = line.trim();
-        // A dateline starts a paragraph: "MINSK, February 4. /TASS/. Belarusian President …".
-        let head = match line.find(". ") {
-            Some(i) if line[..i].contains(',') => &line[..i + 1],
-            _ => line,
-        };
-        date_line(head)
-    })
+    article_text
+        .lines()
+        .take(12)
+        .filter(|l| l.len() < 120)
+        .find_map(|line| {
+            let line = line.trim();
+            // A dateline starts a paragraph: "MINSK, February 4. /TASS/. Belarusian President …".
+            let head = match line.find(". ") {
+                Some(i) if line[..i].contains(',') => &line[..i + 1],
+                _ => line,
+            };
+            date_line(head)
+        })
 }
 
 fn contains_cue(lower_sentence: &str, cue: &str) -> bool {
@@ -499,28 +678,56 @@ fn contains_cue(lower_sentence: &str, cue: &str) -> bool {
 /// Words showing that a plain year is a completed period whose figures are reported afterwards
 /// ("reached $245m in 2014", "trade for 2019"), so the article is from a later year.
 const COMPLETED_PERIOD_CUES: &[&str] = &[
-    "trade", "turnover", "exports", "imports", "amounted", "reached", "totaled", "totalled", "decreased",
-    "increased", "grew", "fell", "dropped", "rose", "level", "record", "result", "results", "statistics",
+    "trade",
+    "turnover",
+    "exports",
+    "imports",
+    "amounted",
+    "reached",
+    "totaled",
+    "totalled",
+    "decreased",
+    "increased",
+    "grew",
+    "fell",
+    "dropped",
+    "rose",
+    "level",
+    "record",
+    "result",
+    "results",
+    "statistics",
 ];
 
 fn sentences_of(text: &str) -> impl Iterator<Item = &str> {
-    text.split(['\n', '.', '!', '?']).map(str::trim).filter(|s| !s.is_empty())
+    text.split(['\n', '.', '!', '?'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 /// The year for dates written without one, and how it was found: the publication date first, else
 /// the article's content (its own date line when the years it mentions agree, else the latest
 /// year it reports as past); None when nothing supports one (never today's date).
-pub fn reference_year(article_text: &str, published: Option<PartialDate>) -> (Option<u16>, YearSource) {
+pub fn reference_year(
+    article_text: &str,
+    published: Option<PartialDate>,
+) -> (Option<u16>, YearSource) {
     if let Some(p) = published.filter(|p| p.year != 0) {
         return (Some(p.year), YearSource::PublicationDate);
     }
     let mut evidence: Option<u16> = None;
     for sentence in sentences_of(article_text) {
         let lower = sentence.to_lowercase();
-        if LEXICON.forward_cues.iter().any(|cue| contains_cue(&lower, cue)) {
+        if LEXICON
+            .forward_cues
+            .iter()
+            .any(|cue| contains_cue(&lower, cue))
+        {
             continue;
         }
-        let completed = COMPLETED_PERIOD_CUES.iter().any(|cue| contains_cue(&lower, cue));
+        let completed = COMPLETED_PERIOD_CUES
+            .iter()
+            .any(|cue| contains_cue(&lower, cue));
         let tokens = tokens::tokenize(sentence);
         for found in grammar::find(sentence, &tokens) {
             if found.cue != DateCue::Plain {
@@ -528,11 +735,17 @@ pub fn reference_year(article_text: &str, published: Option<PartialDate>) -> (Op
             }
             let year = match found.raw {
                 Raw::Absolute { start, end } => {
-                    let Some(y) = end.year.or(start.year) else { continue };
+                    let Some(y) = end.year.or(start.year) else {
+                        continue;
+                    };
                     let plain_year = start.month.is_none() && end.month.is_none();
                     let subject = sentence[found.end..].trim_start().starts_with("was ")
                         || sentence[found.end..].trim_start().starts_with("were ");
-                    if plain_year && (completed || subject) { y + 1 } else { y }
+                    if plain_year && (completed || subject) {
+                        y + 1
+                    } else {
+                        y
+                    }
                 }
                 Raw::Season { year: Some(y), .. } | Raw::FirstMonths { year: Some(y), .. } => y,
                 Raw::Weekend { year: Some(y), .. } => y,
@@ -541,10 +754,10 @@ pub fn reference_year(article_text: &str, published: Option<PartialDate>) -> (Op
             evidence = Some(evidence.map_or(year, |e| e.max(year)));
         }
     }
-    if let Some(page) = page_date(article_text).filter(|d| d.year != 0) {
-        if evidence.is_none_or(|e| e <= page.year) {
-            return (Some(page.year), YearSource::Article);
-        }
+    if let Some(page) = page_date(article_text).filter(|d| d.year != 0)
+        && evidence.is_none_or(|e| e <= page.year)
+    {
+        return (Some(page.year), YearSource::Article);
     }
     match evidence {
         Some(y) => (Some(y), YearSource::Article),

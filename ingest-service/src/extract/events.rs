@@ -17,8 +17,8 @@ use lexicon::{CUES, CueClass, Hit, TRIGGERS, TriggerKind, TriggerRole};
 use super::amounts::{FoundAmount, find_amounts};
 use super::dates::{DateCue, DateMention, DateResolver, date_line, page_date, reference_year};
 use super::model::{
-    AnalyzedArticle, DateRange, Entity, EntityKind, Event, EventKind, Mention, Participant, ParticipantRole, PartialDate,
-    Span, TradeMetric,
+    AnalyzedArticle, DateRange, Entity, EntityKind, Event, EventKind, Mention, PartialDate,
+    Participant, ParticipantRole, Span, TradeMetric,
 };
 
 type Trigger = Hit<(TriggerKind, TriggerRole)>;
@@ -44,10 +44,21 @@ fn is_actor(kind: EntityKind) -> bool {
 }
 
 /// `event:` and 16 hex digits of a SHA-256 of the article id, kind, date and sentence offsets.
-fn event_id(article_id: &str, kind: EventKind, when: &DateRange, start: u32, end: u32, extra: &str) -> String {
+fn event_id(
+    article_id: &str,
+    kind: EventKind,
+    when: &DateRange,
+    start: u32,
+    end: u32,
+    extra: &str,
+) -> String {
     let mut hasher = Sha256::new();
     let d = |p: PartialDate| format!("{:04}-{:02}-{:02}", p.year, p.month, p.day);
-    hasher.update(format!("{article_id}\u{1f}{kind:?}\u{1f}{}\u{1f}{}\u{1f}{start}\u{1f}{end}\u{1f}{extra}", d(when.start), d(when.end)));
+    hasher.update(format!(
+        "{article_id}\u{1f}{kind:?}\u{1f}{}\u{1f}{}\u{1f}{start}\u{1f}{end}\u{1f}{extra}",
+        d(when.start),
+        d(when.end)
+    ));
     let digest = hasher.finalize();
     let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!("event:{hex}")
@@ -96,7 +107,9 @@ fn combine_kinds(triggers: &[Trigger], actors: &[Actor<'_>]) -> Vec<(EventKind, 
     for t in triggers {
         match t.value.0 {
             TriggerKind::Event(kind) => {
-                first_of.entry(kind_priority(kind)).or_insert((kind, t.start));
+                first_of
+                    .entry(kind_priority(kind))
+                    .or_insert((kind, t.start));
             }
             TriggerKind::Postponed => postponed = postponed.or(Some(t.start)),
             TriggerKind::Trade(_) => {}
@@ -107,20 +120,24 @@ fn combine_kinds(triggers: &[Trigger], actors: &[Actor<'_>]) -> Vec<(EventKind, 
         return vec![(EventKind::Other, at)];
     }
     let has = |k: EventKind| first_of.get(&kind_priority(k)).copied();
-    let Some(&(main, main_at)) = first_of.values().next() else { return Vec::new() };
+    let Some(&(main, main_at)) = first_of.values().next() else {
+        return Vec::new();
+    };
     let mut kinds = vec![(main, main_at)];
-    if main != EventKind::Agreement {
-        if let Some(a) = has(EventKind::Agreement) {
-            kinds.push(a);
-        }
+    if main != EventKind::Agreement
+        && let Some(a) = has(EventKind::Agreement)
+    {
+        kinds.push(a);
     }
     match main {
         EventKind::Visit => {
             // The gathering a minister travelled to gets its own row when an organisation holds it.
-            if let Some((k, at)) = has(EventKind::Conference) {
-                if actors.iter().any(|a| a.start > at && a.entity.kind == EntityKind::Organization) {
-                    kinds.push((k, at));
-                }
+            if let Some((k, at)) = has(EventKind::Conference)
+                && actors
+                    .iter()
+                    .any(|a| a.start > at && a.entity.kind == EntityKind::Organization)
+            {
+                kinds.push((k, at));
             }
         }
         EventKind::Conference => {
@@ -175,7 +192,10 @@ impl<'a> Context<'a> {
             .iter()
             .filter_map(|m| {
                 let entity = self.entities.get(&m.entity_id)?;
-                Some(Actor { start: m.span.start - span.start, entity })
+                Some(Actor {
+                    start: m.span.start - span.start,
+                    entity,
+                })
             })
             .collect()
     }
@@ -189,12 +209,18 @@ impl<'a> Context<'a> {
         let mut found: Vec<&Entity> = Vec::new();
         for span in self.article.sentences[..index].iter().rev().take(4) {
             for m in self.mentions_in(*span).iter().rev() {
-                let Some(e) = self.entities.get(&m.entity_id) else { continue };
-                let country = if e.kind == EntityKind::Country { Some(e) } else { self.country(&e.country_code) };
-                if let Some(c) = country {
-                    if !found.iter().any(|f| f.id == c.id) {
-                        found.push(c);
-                    }
+                let Some(e) = self.entities.get(&m.entity_id) else {
+                    continue;
+                };
+                let country = if e.kind == EntityKind::Country {
+                    Some(e)
+                } else {
+                    self.country(&e.country_code)
+                };
+                if let Some(c) = country
+                    && !found.iter().any(|f| f.id == c.id)
+                {
+                    found.push(c);
                 }
             }
             if found.len() >= wanted {
@@ -221,15 +247,20 @@ impl Participants {
             }
             return;
         }
-        self.list.push(Participant { entity_id: entity.id.clone(), name: entity.name.clone(), role });
+        self.list.push(Participant {
+            entity_id: entity.id.clone(),
+            name: entity.name.clone(),
+            role,
+        });
     }
 
     /// People first, then the rest, each in order of appearance.
     fn finish(self, entities: &BTreeMap<String, Entity>) -> Vec<Participant> {
-        let (mut people, rest): (Vec<_>, Vec<_>) = self
-            .list
-            .into_iter()
-            .partition(|p| entities.get(&p.entity_id).is_some_and(|e| e.kind == EntityKind::Person));
+        let (mut people, rest): (Vec<_>, Vec<_>) = self.list.into_iter().partition(|p| {
+            entities
+                .get(&p.entity_id)
+                .is_some_and(|e| e.kind == EntityKind::Person)
+        });
         people.extend(rest);
         people
     }
@@ -244,7 +275,10 @@ fn event_date(dates: &[DateMention], planned: bool) -> Option<&DateMention> {
 }
 
 /// For a statement, the day it was made: a day-precision date of the sentence if it has one.
-fn statement_date<'d>(dates: &'d [DateMention], fallback: Option<&'d DateMention>) -> Option<&'d DateMention> {
+fn statement_date<'d>(
+    dates: &'d [DateMention],
+    fallback: Option<&'d DateMention>,
+) -> Option<&'d DateMention> {
     dates
         .iter()
         .find(|d| d.cue == DateCue::Plain && d.range.start.day != 0)
@@ -258,7 +292,13 @@ fn amount_date<'d>(dates: &'d [DateMention], amount: &FoundAmount) -> Option<&'d
         .iter()
         .filter(usable)
         .find(|d| d.start >= amount.end && d.start - amount.end <= 40)
-        .or_else(|| dates.iter().filter(usable).rev().find(|d| d.end <= amount.start))
+        .or_else(|| {
+            dates
+                .iter()
+                .filter(usable)
+                .rev()
+                .find(|d| d.end <= amount.start)
+        })
         .or_else(|| dates.iter().find(usable))
 }
 
@@ -267,7 +307,11 @@ fn amount_date<'d>(dates: &'d [DateMention], amount: &FoundAmount) -> Option<&'d
 fn dateline(sentence: &str) -> Option<(PartialDate, usize)> {
     let comma = sentence.find(',')?;
     let place = &sentence[..comma];
-    if place.is_empty() || place.len() > 40 || place.chars().any(|c| c.is_lowercase()) || !place.chars().any(char::is_alphabetic) {
+    if place.is_empty()
+        || place.len() > 40
+        || place.chars().any(|c| c.is_lowercase())
+        || !place.chars().any(char::is_alphabetic)
+    {
         return None;
     }
     let rest = &sentence[comma..];
@@ -297,14 +341,22 @@ pub fn extract_events(
         .or_else(|| page_date(text).filter(|d| d.year == 0 || Some(d.year) == reference));
     let mut resolver = DateResolver::new(reference, source, now);
     let context = Context { article, entities };
-    let mut chars = CharCounter { text, byte: 0, chars: 0 };
+    let mut chars = CharCounter {
+        text,
+        byte: 0,
+        chars: 0,
+    };
     let mut events: Vec<Event> = Vec::new();
     let mut previous = Previous::default();
     let mut dateline_date: Option<DateRange> = None;
 
     for (index, &span) in article.sentences.iter().enumerate() {
-        let Some(raw_sentence) = text.get(span.start..span.end) else { continue };
-        let new_paragraph = text.get(previous.end..span.start).is_some_and(|gap| gap.contains("\n\n"));
+        let Some(raw_sentence) = text.get(span.start..span.end) else {
+            continue;
+        };
+        let new_paragraph = text
+            .get(previous.end..span.start)
+            .is_some_and(|gap| gap.contains("\n\n"));
         // A dateline dates the article; the statements that follow it are made that day.
         let mut body_start = 0;
         if let Some((date, len)) = dateline(raw_sentence) {
@@ -314,7 +366,11 @@ pub fn extract_events(
                     start: now,
                     end: now,
                     year_inferred: date.year == 0,
-                    year_source: if date.year == 0 { source } else { super::model::YearSource::Explicit },
+                    year_source: if date.year == 0 {
+                        source
+                    } else {
+                        super::model::YearSource::Explicit
+                    },
                     text: raw_sentence[..len].trim().to_string(),
                 });
             }
@@ -322,7 +378,10 @@ pub fn extract_events(
         } else if let Some(date) = date_line(raw_sentence) {
             // A listing page's item date dates the items below it.
             resolver.set_now(date, true);
-            previous = Previous { end: span.end, ..Previous::default() };
+            previous = Previous {
+                end: span.end,
+                ..Previous::default()
+            };
             continue;
         }
         let sentence = &raw_sentence[body_start..];
@@ -332,19 +391,38 @@ pub fn extract_events(
         let dates = resolver.resolve(sentence, planned);
         let triggers = TRIGGERS.find(sentence);
         let actors: Vec<Actor> = context
-            .actors(Span { start: offset, end: span.end })
+            .actors(Span {
+                start: offset,
+                end: span.end,
+            })
             .into_iter()
-            .map(|a| Actor { start: a.start.saturating_sub(body_start), entity: a.entity })
+            .map(|a| Actor {
+                start: a.start.saturating_sub(body_start),
+                entity: a.entity,
+            })
             .collect();
         let sentence_start = chars.at(span.start);
         let sentence_end = chars.at(span.end);
         let main_date = event_date(&dates, planned);
-        let trade_word = triggers.iter().any(|t| matches!(t.value.0, TriggerKind::Trade(_)));
+        let trade_word = triggers
+            .iter()
+            .any(|t| matches!(t.value.0, TriggerKind::Trade(_)));
         let continues = !new_paragraph || index == 0;
 
         let mut new_events: Vec<Event> = Vec::new();
-        let make = |kind: EventKind, when: &DateRange, parts: Vec<Participant>, location: Option<&Entity>, extra: &str| Event {
-            id: event_id(&article.article.id, kind, when, sentence_start, sentence_end, extra),
+        let make = |kind: EventKind,
+                    when: &DateRange,
+                    parts: Vec<Participant>,
+                    location: Option<&Entity>,
+                    extra: &str| Event {
+            id: event_id(
+                &article.article.id,
+                kind,
+                when,
+                sentence_start,
+                sentence_end,
+                extra,
+            ),
             article_id: article.article.id.clone(),
             kind,
             when: when.clone(),
@@ -364,17 +442,23 @@ pub fn extract_events(
             .filter(|a| !a.aside)
             .filter(|a| {
                 !cues.iter().any(|c| {
-                    c.value == CueClass::Target && c.end <= a.start && sentence[c.end..a.start].split_whitespace().count() <= 3
+                    c.value == CueClass::Target
+                        && c.end <= a.start
+                        && sentence[c.end..a.start].split_whitespace().count() <= 3
                 })
             })
             .collect();
         let trade_context = trade_word || previous.trade;
         if trade_context {
             for amount in &amounts {
-                let date = amount_date(&dates, amount).map(|d| d.range.clone()).or_else(|| {
-                    // "Trade turnover rose by 5% to 3.9 trillion rubles." after "… last year."
-                    (previous.trade && dates.is_empty()).then(|| previous.date.clone()).flatten()
-                });
+                let date = amount_date(&dates, amount)
+                    .map(|d| d.range.clone())
+                    .or_else(|| {
+                        // "Trade turnover rose by 5% to 3.9 trillion rubles." after "… last year."
+                        (previous.trade && dates.is_empty())
+                            .then(|| previous.date.clone())
+                            .flatten()
+                    });
                 let Some(when) = date else { continue };
                 let metric = triggers
                     .iter()
@@ -391,13 +475,28 @@ pub fn extract_events(
                     })
                     .unwrap_or(TradeMetric::Unspecified);
                 let mut parts = Participants::new();
-                for a in actors.iter().filter(|a| matches!(a.entity.kind, EntityKind::Country | EntityKind::Organization)) {
+                for a in actors.iter().filter(|a| {
+                    matches!(
+                        a.entity.kind,
+                        EntityKind::Country | EntityKind::Organization
+                    )
+                }) {
                     parts.add(a.entity, ParticipantRole::Party);
                 }
-                let countries = parts.list.iter().filter(|p| p.entity_id.starts_with("country:")).count();
+                let countries = parts
+                    .list
+                    .iter()
+                    .filter(|p| p.entity_id.starts_with("country:"))
+                    .count();
                 if countries < 2 {
                     for c in context.recent_countries(index, 2 - countries) {
-                        if parts.list.iter().filter(|p| p.entity_id.starts_with("country:")).count() >= 2 {
+                        if parts
+                            .list
+                            .iter()
+                            .filter(|p| p.entity_id.starts_with("country:"))
+                            .count()
+                            >= 2
+                        {
                             break;
                         }
                         parts.add(c, ParticipantRole::Party);
@@ -409,7 +508,13 @@ pub fn extract_events(
                 let mut amount_record = amount.amount.clone();
                 amount_record.metric = metric;
                 amount_record.period = Some(when.clone());
-                let mut event = make(EventKind::Trade, &when, parts.finish(entities), None, &amount.amount.text);
+                let mut event = make(
+                    EventKind::Trade,
+                    &when,
+                    parts.finish(entities),
+                    None,
+                    &amount.amount.text,
+                );
                 event.amounts = vec![amount_record];
                 new_events.push(event);
             }
@@ -430,7 +535,10 @@ pub fn extract_events(
             let date = date.or_else(|| {
                 // A sentence continuing a dated one in the same paragraph ("The two countries agreed
                 // to establish …" after "On 26-28 June, … visited Belarus.") shares its date.
-                let inherits = matches!(kind, EventKind::Agreement | EventKind::Statement | EventKind::Conference);
+                let inherits = matches!(
+                    kind,
+                    EventKind::Agreement | EventKind::Statement | EventKind::Conference
+                );
                 (inherits && continues && dates.is_empty() && !previous.kinds.contains(&kind))
                     .then(|| previous.date.clone())
                     .flatten()
@@ -445,7 +553,13 @@ pub fn extract_events(
                 .filter(|a| a.entity.kind == EntityKind::Person)
                 .map(|a| a.start)
                 .next()
-                .or_else(|| actors.iter().filter(|a| is_actor(a.entity.kind) && a.start < trigger_at).map(|a| a.start).next());
+                .or_else(|| {
+                    actors
+                        .iter()
+                        .filter(|a| is_actor(a.entity.kind) && a.start < trigger_at)
+                        .map(|a| a.start)
+                        .next()
+                });
             let mut location: Option<&Entity> = None;
             for a in &actors {
                 let before = a.start < trigger_at;
@@ -459,7 +573,11 @@ pub fn extract_events(
                             location = Some(a.entity);
                         }
                         if let Some(country) = context.country(&a.entity.country_code) {
-                            let role = if kind == EventKind::Visit { ParticipantRole::Host } else { role };
+                            let role = if kind == EventKind::Visit {
+                                ParticipantRole::Host
+                            } else {
+                                role
+                            };
                             parts.add(country, role);
                         }
                     }
@@ -474,16 +592,17 @@ pub fn extract_events(
             }
             // "X met Y in Riga": a meeting abroad for one of its people is a visit.
             let mut kind = kind;
-            if kind == EventKind::Meeting && trigger_role == TriggerRole::Met {
-                if let Some(city) = location {
-                    let abroad = actors.iter().any(|a| {
-                        a.entity.kind == EntityKind::Person
-                            && a.entity.country_code.is_some()
-                            && a.entity.country_code != city.country_code
-                    });
-                    if abroad && city.country_code.is_some() {
-                        kind = EventKind::Visit;
-                    }
+            if kind == EventKind::Meeting
+                && trigger_role == TriggerRole::Met
+                && let Some(city) = location
+            {
+                let abroad = actors.iter().any(|a| {
+                    a.entity.kind == EntityKind::Person
+                        && a.entity.country_code.is_some()
+                        && a.entity.country_code != city.country_code
+                });
+                if abroad && city.country_code.is_some() {
+                    kind = EventKind::Visit;
                 }
             }
             if kind == EventKind::Visit && location.is_none() {
@@ -503,7 +622,10 @@ pub fn extract_events(
                 e.kind == event.kind
                     && e.when.start == event.when.start
                     && e.when.end == event.when.end
-                    && e.amounts.iter().map(|a| &a.text).eq(event.amounts.iter().map(|a| &a.text))
+                    && e.amounts
+                        .iter()
+                        .map(|a| &a.text)
+                        .eq(event.amounts.iter().map(|a| &a.text))
                     && (e.sentence == event.sentence || shares_person(e, &event, entities))
             });
             if !duplicate {
@@ -530,7 +652,11 @@ fn shares_person(a: &Event, b: &Event, entities: &BTreeMap<String, Entity>) -> b
     let people = |e: &Event| -> BTreeSet<String> {
         e.participants
             .iter()
-            .filter(|p| entities.get(&p.entity_id).is_some_and(|x| x.kind == EntityKind::Person))
+            .filter(|p| {
+                entities
+                    .get(&p.entity_id)
+                    .is_some_and(|x| x.kind == EntityKind::Person)
+            })
             .map(|p| p.entity_id.clone())
             .collect()
     };

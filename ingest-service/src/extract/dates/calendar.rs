@@ -12,18 +12,29 @@ pub fn add_months(d: PartialDate, delta: i32) -> Option<PartialDate> {
     let index = i32::from(d.year) * 12 + i32::from(d.month) - 1 + delta;
     let year = u16::try_from(index.div_euclid(12)).ok()?;
     let month = (index.rem_euclid(12) + 1) as u8;
-    Some(PartialDate { year, month, day: 0 })
+    Some(PartialDate {
+        year,
+        month,
+        day: 0,
+    })
 }
 
 /// The first or last Saturday–Sunday weekend that lies wholly in the month.
 pub fn weekend(year: u16, month: u8, last: bool) -> Option<(NaiveDate, NaiveDate)> {
     let first = NaiveDate::from_ymd_opt(i32::from(year), u32::from(month), 1)?;
-    let days = first.iter_days().take_while(|d| d.month() == u32::from(month));
+    let days = first
+        .iter_days()
+        .take_while(|d| d.month() == u32::from(month));
     let saturdays: Vec<NaiveDate> = days
         .filter(|d| d.weekday() == Weekday::Sat)
         .filter(|d| d.succ_opt().is_some_and(|s| s.month() == u32::from(month)))
         .collect();
-    let sat = if last { saturdays.last() } else { saturdays.first() }.copied()?;
+    let sat = if last {
+        saturdays.last()
+    } else {
+        saturdays.first()
+    }
+    .copied()?;
     Some((sat, sat.succ_opt()?))
 }
 
@@ -33,10 +44,42 @@ mod tests {
 
     #[test]
     fn months_wrap_across_years() {
-        let oct = PartialDate { year: 2016, month: 10, day: 0 };
-        assert_eq!(add_months(oct, -1), Some(PartialDate { year: 2016, month: 9, day: 0 }));
-        assert_eq!(add_months(oct, 3), Some(PartialDate { year: 2017, month: 1, day: 0 }));
-        assert_eq!(add_months(PartialDate { year: 2016, month: 1, day: 0 }, -1), Some(PartialDate { year: 2015, month: 12, day: 0 }));
+        let oct = PartialDate {
+            year: 2016,
+            month: 10,
+            day: 0,
+        };
+        assert_eq!(
+            add_months(oct, -1),
+            Some(PartialDate {
+                year: 2016,
+                month: 9,
+                day: 0
+            })
+        );
+        assert_eq!(
+            add_months(oct, 3),
+            Some(PartialDate {
+                year: 2017,
+                month: 1,
+                day: 0
+            })
+        );
+        assert_eq!(
+            add_months(
+                PartialDate {
+                    year: 2016,
+                    month: 1,
+                    day: 0
+                },
+                -1
+            ),
+            Some(PartialDate {
+                year: 2015,
+                month: 12,
+                day: 0
+            })
+        );
     }
 
     #[test]

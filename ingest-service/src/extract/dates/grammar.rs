@@ -14,12 +14,29 @@ pub struct Ymd {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Raw {
     /// Calendar dates as written; a missing year comes from the article.
-    Absolute { start: Ymd, end: Ymd },
-    Season { first_month: u8, part: Option<Part>, year: Option<u16>, year_offset: i32 },
+    Absolute {
+        start: Ymd,
+        end: Ymd,
+    },
+    Season {
+        first_month: u8,
+        part: Option<Part>,
+        year: Option<u16>,
+        year_offset: i32,
+    },
     /// "On Friday": the latest such day on or before the article's date (`offset` weeks from it).
-    Weekday { weekday: u8, offset: i32 },
+    Weekday {
+        weekday: u8,
+        offset: i32,
+    },
     /// "two weeks later" (+), "ten days earlier" (-), "two years ago" (`from_now`).
-    Shift { amount: i32, unit: Unit, vague: bool, from_now: bool, after_phrase: bool },
+    Shift {
+        amount: i32,
+        unit: Unit,
+        vague: bool,
+        from_now: bool,
+        after_phrase: bool,
+    },
     /// "this time around", "after the visit", "meanwhile".
     Anaphor(AnaphorMode),
     /// "on his third day in Ashgabat".
@@ -34,9 +51,17 @@ pub enum Raw {
     /// "in the last two months".
     LastMonths(u32),
     /// "the first eight months of 2024", "the ten months" (of the article's year).
-    FirstMonths { months: u32, year: Option<u16>, year_offset: i32 },
+    FirstMonths {
+        months: u32,
+        year: Option<u16>,
+        year_offset: i32,
+    },
     /// "the last weekend of October".
-    Weekend { last: bool, month: u8, year: Option<u16> },
+    Weekend {
+        last: bool,
+        month: u8,
+        year: Option<u16>,
+    },
 }
 
 /// The preposition that governs a date, which tells whether the date is when something happened.
@@ -85,7 +110,13 @@ fn month(t: Option<&Token>) -> Option<u8> {
 }
 
 fn is_range_joiner(t: Option<&Token>) -> bool {
-    t.is_some_and(|t| t.is_dash() || t.is_word("to") || t.is_word("and") || t.is_word("until") || t.is_word("through"))
+    t.is_some_and(|t| {
+        t.is_dash()
+            || t.is_word("to")
+            || t.is_word("and")
+            || t.is_word("until")
+            || t.is_word("through")
+    })
 }
 
 fn number_word(t: Option<&Token>) -> Option<u32> {
@@ -111,7 +142,11 @@ impl<'a> Matcher<'a> {
 
     /// Skips an optional comma and an abbreviation's full stop after a month ("Sept.").
     fn skip_comma(&self, i: usize) -> usize {
-        if self.at(i).is_some_and(|t| t.is_punct(',')) { i + 1 } else { i }
+        if self.at(i).is_some_and(|t| t.is_punct(',')) {
+            i + 1
+        } else {
+            i
+        }
     }
 
     fn optional_year(&self, i: usize) -> (Option<u16>, usize) {
@@ -126,41 +161,90 @@ impl<'a> Matcher<'a> {
     /// 2015", "2002–2014", "2014".
     fn number_led(&self, i: usize) -> Option<(Raw, usize)> {
         if let Some(d1) = day(self.at(i)) {
-            if is_range_joiner(self.at(i + 1)) {
-                if let (Some(d2), Some(m)) = (day(self.at(i + 2)), month(self.at(i + 3))) {
-                    let (y, end) = self.optional_year(i + 4);
-                    let start = Ymd { year: y, month: Some(m), day: Some(d1) };
-                    let finish = Ymd { year: y, month: Some(m), day: Some(d2) };
-                    return Some((Raw::Absolute { start, end: finish }, end));
-                }
+            if is_range_joiner(self.at(i + 1))
+                && let (Some(d2), Some(m)) = (day(self.at(i + 2)), month(self.at(i + 3)))
+            {
+                let (y, end) = self.optional_year(i + 4);
+                let start = Ymd {
+                    year: y,
+                    month: Some(m),
+                    day: Some(d1),
+                };
+                let finish = Ymd {
+                    year: y,
+                    month: Some(m),
+                    day: Some(d2),
+                };
+                return Some((Raw::Absolute { start, end: finish }, end));
             }
             if let Some(m1) = month(self.at(i + 1)) {
-                let after_month = i + 2 + usize::from(self.at(i + 2).is_some_and(|t| t.is_punct('.')) && self.word(i + 1).is_some_and(|w| w.len() <= 4));
-                if is_range_joiner(self.at(after_month)) {
-                    if let (Some(d2), Some(m2)) = (day(self.at(after_month + 1)), month(self.at(after_month + 2))) {
-                        let (y, end) = self.optional_year(after_month + 3);
-                        let start = Ymd { year: y, month: Some(m1), day: Some(d1) };
-                        let finish = Ymd { year: y, month: Some(m2), day: Some(d2) };
-                        return Some((Raw::Absolute { start, end: finish }, end));
-                    }
+                let after_month = i
+                    + 2
+                    + usize::from(
+                        self.at(i + 2).is_some_and(|t| t.is_punct('.'))
+                            && self.word(i + 1).is_some_and(|w| w.len() <= 4),
+                    );
+                if is_range_joiner(self.at(after_month))
+                    && let (Some(d2), Some(m2)) = (
+                        day(self.at(after_month + 1)),
+                        month(self.at(after_month + 2)),
+                    )
+                {
+                    let (y, end) = self.optional_year(after_month + 3);
+                    let start = Ymd {
+                        year: y,
+                        month: Some(m1),
+                        day: Some(d1),
+                    };
+                    let finish = Ymd {
+                        year: y,
+                        month: Some(m2),
+                        day: Some(d2),
+                    };
+                    return Some((Raw::Absolute { start, end: finish }, end));
                 }
                 let (y, end) = self.optional_year(i + 2);
-                let date = Ymd { year: y, month: Some(m1), day: Some(d1) };
-                return Some((Raw::Absolute { start: date, end: date }, end));
+                let date = Ymd {
+                    year: y,
+                    month: Some(m1),
+                    day: Some(d1),
+                };
+                return Some((
+                    Raw::Absolute {
+                        start: date,
+                        end: date,
+                    },
+                    end,
+                ));
             }
         }
         if let Some(y1) = year(self.at(i)) {
-            if self.at(i + 1).is_some_and(Token::is_dash) {
-                if let Some(y2) = year(self.at(i + 2)) {
-                    if y2 > y1 && y2 - y1 <= 100 {
-                        let start = Ymd { year: Some(y1), ..Ymd::default() };
-                        let end = Ymd { year: Some(y2), ..Ymd::default() };
-                        return Some((Raw::Absolute { start, end }, i + 3));
-                    }
-                }
+            if self.at(i + 1).is_some_and(Token::is_dash)
+                && let Some(y2) = year(self.at(i + 2))
+                && y2 > y1
+                && y2 - y1 <= 100
+            {
+                let start = Ymd {
+                    year: Some(y1),
+                    ..Ymd::default()
+                };
+                let end = Ymd {
+                    year: Some(y2),
+                    ..Ymd::default()
+                };
+                return Some((Raw::Absolute { start, end }, i + 3));
             }
-            let date = Ymd { year: Some(y1), ..Ymd::default() };
-            return Some((Raw::Absolute { start: date, end: date }, i + 1));
+            let date = Ymd {
+                year: Some(y1),
+                ..Ymd::default()
+            };
+            return Some((
+                Raw::Absolute {
+                    start: date,
+                    end: date,
+                },
+                i + 1,
+            ));
         }
         None
     }
@@ -170,53 +254,127 @@ impl<'a> Matcher<'a> {
     fn month_led(&self, i: usize) -> Option<(Raw, usize)> {
         let m1 = month(self.at(i))?;
         let mut next = i + 1;
-        if self.at(next).is_some_and(|t| t.is_punct('.')) && self.word(i).is_some_and(|w| w.len() <= 4) {
+        if self.at(next).is_some_and(|t| t.is_punct('.'))
+            && self.word(i).is_some_and(|w| w.len() <= 4)
+        {
             next += 1;
         }
         if let Some(d1) = day(self.at(next)) {
             if is_range_joiner(self.at(next + 1)) {
                 if let Some(d2) = day(self.at(next + 2)) {
                     let (y, end) = self.optional_year(next + 3);
-                    let start = Ymd { year: y, month: Some(m1), day: Some(d1) };
-                    let finish = Ymd { year: y, month: Some(m1), day: Some(d2) };
+                    let start = Ymd {
+                        year: y,
+                        month: Some(m1),
+                        day: Some(d1),
+                    };
+                    let finish = Ymd {
+                        year: y,
+                        month: Some(m1),
+                        day: Some(d2),
+                    };
                     return Some((Raw::Absolute { start, end: finish }, end));
                 }
                 if let (Some(m2), Some(d2)) = (month(self.at(next + 2)), day(self.at(next + 3))) {
                     let (y, end) = self.optional_year(next + 4);
-                    let start = Ymd { year: y, month: Some(m1), day: Some(d1) };
-                    let finish = Ymd { year: y, month: Some(m2), day: Some(d2) };
+                    let start = Ymd {
+                        year: y,
+                        month: Some(m1),
+                        day: Some(d1),
+                    };
+                    let finish = Ymd {
+                        year: y,
+                        month: Some(m2),
+                        day: Some(d2),
+                    };
                     return Some((Raw::Absolute { start, end: finish }, end));
                 }
             }
             let (y, end) = self.optional_year(next + 1);
-            let date = Ymd { year: y, month: Some(m1), day: Some(d1) };
-            return Some((Raw::Absolute { start: date, end: date }, end));
+            let date = Ymd {
+                year: y,
+                month: Some(m1),
+                day: Some(d1),
+            };
+            return Some((
+                Raw::Absolute {
+                    start: date,
+                    end: date,
+                },
+                end,
+            ));
         }
-        if is_range_joiner(self.at(next)) {
-            if let Some(m2) = month(self.at(next + 1)) {
-                let (y, end) = self.optional_year(next + 2);
-                let start = Ymd { year: y, month: Some(m1), day: None };
-                let finish = Ymd { year: y, month: Some(m2), day: None };
-                return Some((Raw::Absolute { start, end: finish }, end));
-            }
+        if is_range_joiner(self.at(next))
+            && let Some(m2) = month(self.at(next + 1))
+        {
+            let (y, end) = self.optional_year(next + 2);
+            let start = Ymd {
+                year: y,
+                month: Some(m1),
+                day: None,
+            };
+            let finish = Ymd {
+                year: y,
+                month: Some(m2),
+                day: None,
+            };
+            return Some((Raw::Absolute { start, end: finish }, end));
         }
         if let Some(y) = year(self.at(next)) {
-            let date = Ymd { year: Some(y), month: Some(m1), day: None };
-            return Some((Raw::Absolute { start: date, end: date }, next + 1));
+            let date = Ymd {
+                year: Some(y),
+                month: Some(m1),
+                day: None,
+            };
+            return Some((
+                Raw::Absolute {
+                    start: date,
+                    end: date,
+                },
+                next + 1,
+            ));
         }
         // A month alone must be governed by a preposition or qualifier ("May" is also a verb).
         let licensed = i > 0
             && self.word(i - 1).is_some_and(|w| {
                 matches!(
                     w,
-                    "in" | "of" | "since" | "until" | "till" | "by" | "during" | "from" | "before" | "after"
-                        | "through" | "throughout" | "early" | "mid" | "late" | "last" | "next" | "this"
+                    "in" | "of"
+                        | "since"
+                        | "until"
+                        | "till"
+                        | "by"
+                        | "during"
+                        | "from"
+                        | "before"
+                        | "after"
+                        | "through"
+                        | "throughout"
+                        | "early"
+                        | "mid"
+                        | "late"
+                        | "last"
+                        | "next"
+                        | "this"
                 )
             });
-        let licensed = licensed || (i > 1 && self.at(i - 1).is_some_and(Token::is_dash) && self.word(i - 2) == Some("mid"));
+        let licensed = licensed
+            || (i > 1
+                && self.at(i - 1).is_some_and(Token::is_dash)
+                && self.word(i - 2) == Some("mid"));
         if licensed {
-            let date = Ymd { year: None, month: Some(m1), day: None };
-            return Some((Raw::Absolute { start: date, end: date }, next));
+            let date = Ymd {
+                year: None,
+                month: Some(m1),
+                day: None,
+            };
+            return Some((
+                Raw::Absolute {
+                    start: date,
+                    end: date,
+                },
+                next,
+            ));
         }
         None
     }
@@ -225,22 +383,24 @@ impl<'a> Matcher<'a> {
     fn word_led(&self, i: usize) -> Option<(Raw, usize)> {
         let w = self.word(i)?;
         let t = self.at(i)?;
-        if t.is_capitalized() {
-            if let Some(weekday) = LEXICON.weekday(w) {
-                let offset = match self.word(i.wrapping_sub(1)) {
-                    Some("next") => 1,
-                    Some("last") => -1,
-                    _ => 0,
-                };
-                return Some((Raw::Weekday { weekday, offset }, i + 1));
-            }
+        if t.is_capitalized()
+            && let Some(weekday) = LEXICON.weekday(w)
+        {
+            let offset = match self.word(i.wrapping_sub(1)) {
+                Some("next") => 1,
+                Some("last") => -1,
+                _ => 0,
+            };
+            return Some((Raw::Weekday { weekday, offset }, i + 1));
         }
         if let Some(found) = self.anaphor(i) {
             return Some(found);
         }
         match w {
             "today" | "yesterday" | "tomorrow" => {
-                let possessive = self.at(i + 1).is_some_and(|t| t.is_punct('\'') || t.is_punct('’'))
+                let possessive = self
+                    .at(i + 1)
+                    .is_some_and(|t| t.is_punct('\'') || t.is_punct('’'))
                     && self.word(i + 2) == Some("s");
                 if possessive {
                     return None;
@@ -258,11 +418,18 @@ impl<'a> Matcher<'a> {
             "previous" if self.word(i + 1) == Some("day") => {
                 return Some((Raw::AdjacentDay(-1), i + 2));
             }
-            "day" if self.word(i.wrapping_sub(1)) == Some("the")
-                && matches!(self.word(i + 1), Some("before") | Some("after"))
-                && !self.word(i + 2).is_some_and(|n| n == "the" || n == "his" || n == "her") =>
+            "day"
+                if self.word(i.wrapping_sub(1)) == Some("the")
+                    && matches!(self.word(i + 1), Some("before") | Some("after"))
+                    && !self
+                        .word(i + 2)
+                        .is_some_and(|n| n == "the" || n == "his" || n == "her") =>
             {
-                let offset = if self.word(i + 1) == Some("before") { -1 } else { 1 };
+                let offset = if self.word(i + 1) == Some("before") {
+                    -1
+                } else {
+                    1
+                };
                 return Some((Raw::AdjacentDay(offset), i + 2));
             }
             "this" | "last" | "next" | "outgoing" | "current" | "previous" => {
@@ -273,28 +440,40 @@ impl<'a> Matcher<'a> {
                 };
                 match self.word(i + 1) {
                     Some("year") => return Some((Raw::RelativeYear(offset), i + 2)),
-                    Some("month") if w != "outgoing" => return Some((Raw::RelativeMonth(offset), i + 2)),
-                    Some("week") if w != "outgoing" => return Some((Raw::RelativeWeek(offset), i + 2)),
+                    Some("month") if w != "outgoing" => {
+                        return Some((Raw::RelativeMonth(offset), i + 2));
+                    }
+                    Some("week") if w != "outgoing" => {
+                        return Some((Raw::RelativeWeek(offset), i + 2));
+                    }
                     _ => {}
                 }
-                if w == "last" {
-                    if let (Some(n), Some(Unit::Month)) = (number_word(self.at(i + 1)), self.word(i + 2).and_then(|u| LEXICON.unit(u))) {
-                        if n > 1 && n <= 12 && self.word(i.wrapping_sub(1)) == Some("the") {
-                            return Some((Raw::LastMonths(n), i + 3));
-                        }
-                    }
+                if w == "last"
+                    && let (Some(n), Some(Unit::Month)) = (
+                        number_word(self.at(i + 1)),
+                        self.word(i + 2).and_then(|u| LEXICON.unit(u)),
+                    )
+                    && n > 1
+                    && n <= 12
+                    && self.word(i.wrapping_sub(1)) == Some("the")
+                {
+                    return Some((Raw::LastMonths(n), i + 3));
                 }
-                if w == "last" {
-                    if let Some(found) = self.weekend(i) {
-                        return Some(found);
-                    }
+                if w == "last"
+                    && let Some(found) = self.weekend(i)
+                {
+                    return Some(found);
                 }
             }
             "past" => {
-                if let (Some(n), Some(Unit::Month)) = (number_word(self.at(i + 1)), self.word(i + 2).and_then(|u| LEXICON.unit(u))) {
-                    if n > 1 && n <= 12 && self.word(i.wrapping_sub(1)) == Some("the") {
-                        return Some((Raw::LastMonths(n), i + 3));
-                    }
+                if let (Some(n), Some(Unit::Month)) = (
+                    number_word(self.at(i + 1)),
+                    self.word(i + 2).and_then(|u| LEXICON.unit(u)),
+                ) && n > 1
+                    && n <= 12
+                    && self.word(i.wrapping_sub(1)) == Some("the")
+                {
+                    return Some((Raw::LastMonths(n), i + 3));
                 }
             }
             "first" => {
@@ -306,20 +485,37 @@ impl<'a> Matcher<'a> {
                 }
             }
             "the" => {
-                if matches!(self.word(i + 1), Some("year")) && i > 0 && self.word(i - 1) == Some("of") {
+                if matches!(self.word(i + 1), Some("year"))
+                    && i > 0
+                    && self.word(i - 1) == Some("of")
+                {
                     // "the beginning of the year", "the end of the year".
-                    let qualified = i > 1 && self.word(i - 2).is_some_and(|q| LEXICON.part(q).is_some());
+                    let qualified =
+                        i > 1 && self.word(i - 2).is_some_and(|q| LEXICON.part(q).is_some());
                     if qualified {
                         return Some((Raw::RelativeYear(0), i + 2));
                     }
                 }
-                if let Some(n) = number_word(self.at(i + 1)) {
-                    if (2..=11).contains(&n) && self.word(i + 2) == Some("months") && !matches!(self.word(i + 3), Some("later") | Some("earlier") | Some("ago") | Some("after") | Some("before")) {
-                        return self.first_months(i + 1).or(Some((
-                            Raw::FirstMonths { months: n, year: None, year_offset: 0 },
-                            i + 3,
-                        )));
-                    }
+                if let Some(n) = number_word(self.at(i + 1))
+                    && (2..=11).contains(&n)
+                    && self.word(i + 2) == Some("months")
+                    && !matches!(
+                        self.word(i + 3),
+                        Some("later")
+                            | Some("earlier")
+                            | Some("ago")
+                            | Some("after")
+                            | Some("before")
+                    )
+                {
+                    return self.first_months(i + 1).or(Some((
+                        Raw::FirstMonths {
+                            months: n,
+                            year: None,
+                            year_offset: 0,
+                        },
+                        i + 3,
+                    )));
                 }
             }
             _ => {}
@@ -341,7 +537,14 @@ impl<'a> Matcher<'a> {
         }
         if self.word(i + 2) == Some("of") {
             if let Some(y) = year(self.at(i + 3)) {
-                return Some((Raw::FirstMonths { months: n, year: Some(y), year_offset: 0 }, i + 4));
+                return Some((
+                    Raw::FirstMonths {
+                        months: n,
+                        year: Some(y),
+                        year_offset: 0,
+                    },
+                    i + 4,
+                ));
             }
             let offset = match (self.word(i + 3), self.word(i + 4)) {
                 (Some("this" | "the"), Some("year")) => Some(0),
@@ -349,10 +552,24 @@ impl<'a> Matcher<'a> {
                 _ => None,
             };
             if let Some(offset) = offset {
-                return Some((Raw::FirstMonths { months: n, year: None, year_offset: offset }, i + 5));
+                return Some((
+                    Raw::FirstMonths {
+                        months: n,
+                        year: None,
+                        year_offset: offset,
+                    },
+                    i + 5,
+                ));
             }
         }
-        Some((Raw::FirstMonths { months: n, year: None, year_offset: 0 }, i + 2))
+        Some((
+            Raw::FirstMonths {
+                months: n,
+                year: None,
+                year_offset: 0,
+            },
+            i + 2,
+        ))
     }
 
     /// "last weekend of October [2016]" at "last"/"first".
@@ -367,7 +584,14 @@ impl<'a> Matcher<'a> {
         }
         let m = month(self.at(i + 3))?;
         let (y, end) = self.optional_year(i + 4);
-        Some((Raw::Weekend { last, month: m, year: y }, end))
+        Some((
+            Raw::Weekend {
+                last,
+                month: m,
+                year: y,
+            },
+            end,
+        ))
     }
 
     /// "early spring", "this autumn", "summer 2015", "the fall of 2014".
@@ -375,7 +599,11 @@ impl<'a> Matcher<'a> {
         let first_month = LEXICON.season(self.word(i)?)?;
         let before = self.word(i.wrapping_sub(1));
         let part = before.and_then(|w| LEXICON.part(w));
-        let relative_word = if part.is_some() { self.word(i.wrapping_sub(2)) } else { before };
+        let relative_word = if part.is_some() {
+            self.word(i.wrapping_sub(2))
+        } else {
+            before
+        };
         let year_offset = match relative_word {
             Some("this") => Some(0),
             Some("last") => Some(-1),
@@ -388,13 +616,25 @@ impl<'a> Matcher<'a> {
         }
         let y = year(self.at(next));
         let end = if y.is_some() { next + 1 } else { i + 1 };
-        let governed = matches!(before, Some("in") | Some("during") | Some("since") | Some("until") | Some("by"));
+        let governed = matches!(
+            before,
+            Some("in") | Some("during") | Some("since") | Some("until") | Some("by")
+        );
         let is_fall = first_month == 9 && self.word(i) == Some("fall");
-        let licensed = y.is_some() || year_offset.is_some() || part.is_some() || (governed && !is_fall);
+        let licensed =
+            y.is_some() || year_offset.is_some() || part.is_some() || (governed && !is_fall);
         if !licensed {
             return None;
         }
-        Some((Raw::Season { first_month, part, year: y, year_offset: year_offset.unwrap_or(0) }, end))
+        Some((
+            Raw::Season {
+                first_month,
+                part,
+                year: y,
+                year_offset: year_offset.unwrap_or(0),
+            },
+            end,
+        ))
     }
 
     /// "on his third day in Ashgabat" at the possessive.
@@ -409,9 +649,15 @@ impl<'a> Matcher<'a> {
     /// "ten days earlier", "two weeks later", "exactly two years ago", "a few days after".
     fn shift(&self, i: usize) -> Option<(Raw, usize)> {
         let (amount, vague, unit_at) = match (self.word(i), self.word(i + 1)) {
-            (Some("a"), Some("few")) | (Some("several"), _) | (Some("few"), _) => {
-                (1, true, if self.word(i) == Some("a") { i + 2 } else { i + 1 })
-            }
+            (Some("a"), Some("few")) | (Some("several"), _) | (Some("few"), _) => (
+                1,
+                true,
+                if self.word(i) == Some("a") {
+                    i + 2
+                } else {
+                    i + 1
+                },
+            ),
             (Some("a"), Some("couple")) if self.word(i + 2) == Some("of") => (2, false, i + 3),
             _ => (number_word(self.at(i))? as i32, false, i + 1),
         };
@@ -430,7 +676,16 @@ impl<'a> Matcher<'a> {
         if amount == 0 || amount > 100 {
             return None;
         }
-        Some((Raw::Shift { amount: sign * amount, unit, vague, from_now, after_phrase }, unit_at + 2))
+        Some((
+            Raw::Shift {
+                amount: sign * amount,
+                unit,
+                vague,
+                from_now,
+                after_phrase,
+            },
+            unit_at + 2,
+        ))
     }
 
     fn anaphor(&self, i: usize) -> Option<(Raw, usize)> {
@@ -448,8 +703,13 @@ impl<'a> Matcher<'a> {
                     None => {
                         // Up to four words, then the rest of the pattern must follow.
                         let rest = &words[k + 1..];
-                        let Some(Some(next_word)) = rest.first() else { continue 'patterns };
-                        let found = (j..j + 5).find(|&x| self.word(x) == Some(next_word.as_str()) && (j..x).all(|y| self.word(y).is_some()));
+                        let Some(Some(next_word)) = rest.first() else {
+                            continue 'patterns;
+                        };
+                        let found = (j..j + 5).find(|&x| {
+                            self.word(x) == Some(next_word.as_str())
+                                && (j..x).all(|y| self.word(y).is_some())
+                        });
                         let Some(x) = found else { continue 'patterns };
                         j = x;
                     }
@@ -462,7 +722,9 @@ impl<'a> Matcher<'a> {
     }
 
     fn match_at(&self, i: usize) -> Option<(Raw, usize)> {
-        self.number_led(i).or_else(|| self.month_led(i)).or_else(|| self.word_led(i))
+        self.number_led(i)
+            .or_else(|| self.month_led(i))
+            .or_else(|| self.word_led(i))
     }
 
     /// Walks back over prepositions and qualifiers ("on", "in early", "at the end of", "Earlier
@@ -486,8 +748,9 @@ impl<'a> Matcher<'a> {
                 "by" => Some(DateCue::By),
                 "before" => Some(DateCue::Before),
                 "after" => Some(DateCue::After),
-                "on" | "in" | "from" | "during" | "of" | "for" | "at" | "between" | "throughout" | "the"
-                | "earlier" | "later" | "exactly" | "only" | "originally" => Some(DateCue::Plain),
+                "on" | "in" | "from" | "during" | "of" | "for" | "at" | "between"
+                | "throughout" | "the" | "earlier" | "later" | "exactly" | "only"
+                | "originally" => Some(DateCue::Plain),
                 _ if LEXICON.part(w).is_some() => Some(DateCue::Plain),
                 "to" if self.word(j.wrapping_sub(2)) == Some("up") => None,
                 _ => break,
@@ -496,7 +759,12 @@ impl<'a> Matcher<'a> {
                 if cue.is_none() && c != DateCue::Plain {
                     cue = Some(c);
                 }
-                if cue.is_none() && matches!(w, "on" | "in" | "from" | "during" | "for" | "at" | "between") {
+                if cue.is_none()
+                    && matches!(
+                        w,
+                        "on" | "in" | "from" | "during" | "for" | "at" | "between"
+                    )
+                {
                     cue = Some(DateCue::Plain);
                 }
             }

@@ -104,11 +104,19 @@ impl Lexicon {
 fn parse_class(class: &str, value: &str) -> Option<WordClass> {
     let number = || value.parse::<u32>().ok();
     Some(match class {
-        "month" => WordClass::Month(u8::try_from(number()?).ok().filter(|m| (1..=12).contains(m))?),
+        "month" => WordClass::Month(
+            u8::try_from(number()?)
+                .ok()
+                .filter(|m| (1..=12).contains(m))?,
+        ),
         "weekday" => WordClass::Weekday(u8::try_from(number()?).ok().filter(|d| *d < 7)?),
         "number" => WordClass::Number(number()?),
         "ordinal" => WordClass::Ordinal(number()?),
-        "season" => WordClass::Season(u8::try_from(number()?).ok().filter(|m| (1..=12).contains(m))?),
+        "season" => WordClass::Season(
+            u8::try_from(number()?)
+                .ok()
+                .filter(|m| (1..=12).contains(m))?,
+        ),
         "unit" => WordClass::Unit(match value {
             "d" => Unit::Day,
             "w" => Unit::Week,
@@ -127,14 +135,17 @@ fn parse_class(class: &str, value: &str) -> Option<WordClass> {
 }
 
 fn data_lines(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 pub fn parse_lexicon(tsv: &str, forward: &str, anaphora: &str) -> Lexicon {
     let mut words: HashMap<String, Vec<WordClass>> = HashMap::new();
     for line in data_lines(tsv) {
         let mut fields = line.split('\t');
-        let (Some(word), Some(class), Some(value)) = (fields.next(), fields.next(), fields.next()) else {
+        let (Some(word), Some(class), Some(value)) = (fields.next(), fields.next(), fields.next())
+        else {
             panic!("data/dates_lexicon.tsv: malformed line {line:?}");
         };
         let class = parse_class(class, value)
@@ -160,7 +171,11 @@ pub fn parse_lexicon(tsv: &str, forward: &str, anaphora: &str) -> Lexicon {
             (words, mode)
         })
         .collect();
-    Lexicon { words, forward_cues, anaphora }
+    Lexicon {
+        words,
+        forward_cues,
+        anaphora,
+    }
 }
 
 /// Built into the binary, so a malformed file fails the first test rather than a user's run.
@@ -184,6 +199,11 @@ mod tests {
         assert_eq!(LEXICON.unit("weeks"), Some(Unit::Week));
         assert_eq!(LEXICON.part("late"), Some(Part::Late));
         assert!(LEXICON.forward_cues.iter().any(|c| c == "will"));
-        assert!(LEXICON.anaphora.iter().any(|(_, mode)| *mode == AnaphorMode::Month));
+        assert!(
+            LEXICON
+                .anaphora
+                .iter()
+                .any(|(_, mode)| *mode == AnaphorMode::Month)
+        );
     }
 }

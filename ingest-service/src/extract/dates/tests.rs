@@ -8,13 +8,19 @@ fn d(year: u16, month: u8, day: u8) -> PartialDate {
 
 /// Resolves `sentences` in order with reference year `year` and returns the dates of the last one
 /// as (start, end, text).
-fn dates_after(year: Option<u16>, now: Option<PartialDate>, sentences: &[&str]) -> Vec<(PartialDate, PartialDate, String)> {
+fn dates_after(
+    year: Option<u16>,
+    now: Option<PartialDate>,
+    sentences: &[&str],
+) -> Vec<(PartialDate, PartialDate, String)> {
     let mut resolver = DateResolver::new(year, YearSource::Article, now);
     let mut last = Vec::new();
     for s in sentences {
         last = resolver.resolve(s, false);
     }
-    last.into_iter().map(|m| (m.range.start, m.range.end, m.range.text)).collect()
+    last.into_iter()
+        .map(|m| (m.range.start, m.range.end, m.range.text))
+        .collect()
 }
 
 fn one(year: Option<u16>, sentence: &str) -> (PartialDate, PartialDate) {
@@ -27,60 +33,183 @@ fn one(year: Option<u16>, sentence: &str) -> (PartialDate, PartialDate) {
 fn day_ranges_with_every_dash() {
     let s = "On 18 – 20 November, Serbian president Tomislav Nikolic visited Belarus on an official visit.";
     let found = dates_after(Some(2015), None, &[s]);
-    assert_eq!(found, vec![(d(2015, 11, 18), d(2015, 11, 20), "On 18 – 20 November".to_string())]);
-    assert_eq!(one(Some(2017), "On 5-9 July, the OSCE Parliamentary Assembly held its annual session in Minsk."), (d(2017, 7, 5), d(2017, 7, 9)));
-    assert_eq!(one(Some(2016), "President Lukashenka’s state visit to China on 28–30 September resulted in the signing."), (d(2016, 9, 28), d(2016, 9, 30)));
-    assert_eq!(one(Some(2014), "On 4 and 5 December, the foreign minister visited Basel in Switzerland."), (d(2014, 12, 4), d(2014, 12, 5)));
-    assert_eq!(one(Some(2018), "On July 19-20, Foreign Minister Uladzimir Makei met his Latvian counterpart."), (d(2018, 7, 19), d(2018, 7, 20)));
+    assert_eq!(
+        found,
+        vec![(
+            d(2015, 11, 18),
+            d(2015, 11, 20),
+            "On 18 – 20 November".to_string()
+        )]
+    );
+    assert_eq!(
+        one(
+            Some(2017),
+            "On 5-9 July, the OSCE Parliamentary Assembly held its annual session in Minsk."
+        ),
+        (d(2017, 7, 5), d(2017, 7, 9))
+    );
+    assert_eq!(
+        one(
+            Some(2016),
+            "President Lukashenka’s state visit to China on 28–30 September resulted in the signing."
+        ),
+        (d(2016, 9, 28), d(2016, 9, 30))
+    );
+    assert_eq!(
+        one(
+            Some(2014),
+            "On 4 and 5 December, the foreign minister visited Basel in Switzerland."
+        ),
+        (d(2014, 12, 4), d(2014, 12, 5))
+    );
+    assert_eq!(
+        one(
+            Some(2018),
+            "On July 19-20, Foreign Minister Uladzimir Makei met his Latvian counterpart."
+        ),
+        (d(2018, 7, 19), d(2018, 7, 20))
+    );
 }
 
 #[test]
 fn ranges_across_months() {
     let s = "President of Belarus Alexander Lukashenko will pay a state visit to the People's Republic of China from 28 February to 2 March.";
     assert_eq!(one(Some(2023), s), (d(2023, 2, 28), d(2023, 3, 2)));
-    assert_eq!(one(Some(2023), "Lukashenko to pay state visit from February 28 to March 2"), (d(2023, 2, 28), d(2023, 3, 2)));
+    assert_eq!(
+        one(
+            Some(2023),
+            "Lukashenko to pay state visit from February 28 to March 2"
+        ),
+        (d(2023, 2, 28), d(2023, 3, 2))
+    );
 }
 
 #[test]
 fn month_ranges_and_months() {
-    assert_eq!(one(Some(2017), "In June-July, the intensity of Belarus’s diplomatic dialogue was high."), (d(2017, 6, 0), d(2017, 7, 0)));
-    assert_eq!(one(None, "It amounted to $67.7m in January- September 2015."), (d(2015, 1, 0), d(2015, 9, 0)));
-    assert_eq!(one(None, "Belarus’s exports to China in January – August 2016 dropped to $189.6m."), (d(2016, 1, 0), d(2016, 8, 0)));
-    assert_eq!(one(Some(2017), "In June and July, Belarus also held political and economic consultations."), (d(2017, 6, 0), d(2017, 7, 0)));
-    assert_eq!(one(Some(2016), "Earlier in October, deputy foreign minister Valentin Rybakov toured Southeast Asia."), (d(2016, 10, 0), d(2016, 10, 0)));
-    assert_eq!(one(None, "In early October 2018, Belarus and Russia settled the agreement about oil supplies."), (d(2018, 10, 0), d(2018, 10, 0)));
-    assert_eq!(one(Some(2021), "It is planned that the presidents will meet in person by the end of April."), (d(2021, 4, 0), d(2021, 4, 0)));
-    let found = dates_after(None, None, &["A meeting of the Supreme State Council will be held at the end of February 2026."]);
+    assert_eq!(
+        one(
+            Some(2017),
+            "In June-July, the intensity of Belarus’s diplomatic dialogue was high."
+        ),
+        (d(2017, 6, 0), d(2017, 7, 0))
+    );
+    assert_eq!(
+        one(None, "It amounted to $67.7m in January- September 2015."),
+        (d(2015, 1, 0), d(2015, 9, 0))
+    );
+    assert_eq!(
+        one(
+            None,
+            "Belarus’s exports to China in January – August 2016 dropped to $189.6m."
+        ),
+        (d(2016, 1, 0), d(2016, 8, 0))
+    );
+    assert_eq!(
+        one(
+            Some(2017),
+            "In June and July, Belarus also held political and economic consultations."
+        ),
+        (d(2017, 6, 0), d(2017, 7, 0))
+    );
+    assert_eq!(
+        one(
+            Some(2016),
+            "Earlier in October, deputy foreign minister Valentin Rybakov toured Southeast Asia."
+        ),
+        (d(2016, 10, 0), d(2016, 10, 0))
+    );
+    assert_eq!(
+        one(
+            None,
+            "In early October 2018, Belarus and Russia settled the agreement about oil supplies."
+        ),
+        (d(2018, 10, 0), d(2018, 10, 0))
+    );
+    assert_eq!(
+        one(
+            Some(2021),
+            "It is planned that the presidents will meet in person by the end of April."
+        ),
+        (d(2021, 4, 0), d(2021, 4, 0))
+    );
+    let found = dates_after(
+        None,
+        None,
+        &["A meeting of the Supreme State Council will be held at the end of February 2026."],
+    );
     assert_eq!(found[0].2, "at the end of February 2026");
 }
 
 #[test]
 fn a_month_alone_needs_a_preposition() {
     assert!(dates_after(Some(2019), None, &["May I add that the talks were useful."]).is_empty());
-    assert_eq!(one(Some(2020), "Reserves decreased again – by $136 million in September."), (d(2020, 9, 0), d(2020, 9, 0)));
+    assert_eq!(
+        one(
+            Some(2020),
+            "Reserves decreased again – by $136 million in September."
+        ),
+        (d(2020, 9, 0), d(2020, 9, 0))
+    );
 }
 
 #[test]
 fn full_dates_in_both_orders() {
-    assert_eq!(one(None, "The 8th Belarus Reality Check took place on October 22, 2018, in Vilnius."), (d(2018, 10, 22), d(2018, 10, 22)));
-    assert_eq!(one(None, "On 21 March 2019, the Russian Ministry of Foreign Affairs issued an official comment."), (d(2019, 3, 21), d(2019, 3, 21)));
-    assert_eq!(one(Some(2020), "Lukashenko plans to meet with Russian leader Vladimir Putin on February 7, as he said."), (d(2020, 2, 7), d(2020, 2, 7)));
+    assert_eq!(
+        one(
+            None,
+            "The 8th Belarus Reality Check took place on October 22, 2018, in Vilnius."
+        ),
+        (d(2018, 10, 22), d(2018, 10, 22))
+    );
+    assert_eq!(
+        one(
+            None,
+            "On 21 March 2019, the Russian Ministry of Foreign Affairs issued an official comment."
+        ),
+        (d(2019, 3, 21), d(2019, 3, 21))
+    );
+    assert_eq!(
+        one(
+            Some(2020),
+            "Lukashenko plans to meet with Russian leader Vladimir Putin on February 7, as he said."
+        ),
+        (d(2020, 2, 7), d(2020, 2, 7))
+    );
 }
 
 #[test]
 fn years_and_what_governs_them() {
     let mut resolver = DateResolver::new(Some(2015), YearSource::Article, None);
-    let found = resolver.resolve("Trade has been growing steadily since 2009 and reached $245m in 2014.", false);
+    let found = resolver.resolve(
+        "Trade has been growing steadily since 2009 and reached $245m in 2014.",
+        false,
+    );
     assert_eq!(found.len(), 2);
     assert_eq!(found[0].cue, DateCue::Since);
     assert_eq!(found[1].cue, DateCue::Plain);
     assert_eq!(found[1].range.start, d(2014, 0, 0));
     assert!(found[1].year_only);
-    let found = resolver.resolve("They signed an agreement on social and economic cooperation valid up to 2025.", false);
+    let found = resolver.resolve(
+        "They signed an agreement on social and economic cooperation valid up to 2025.",
+        false,
+    );
     assert_eq!(found[0].cue, DateCue::Until);
-    let found = resolver.resolve("The number of human trafficking and related crimes (2002–2014)", false);
-    assert_eq!((found[0].range.start, found[0].range.end), (d(2002, 0, 0), d(2014, 0, 0)));
-    assert!(resolver.resolve("Over 9,000 Turkmens and $3.5bn and 39.2% and COVID-19.", false).is_empty());
+    let found = resolver.resolve(
+        "The number of human trafficking and related crimes (2002–2014)",
+        false,
+    );
+    assert_eq!(
+        (found[0].range.start, found[0].range.end),
+        (d(2002, 0, 0), d(2014, 0, 0))
+    );
+    assert!(
+        resolver
+            .resolve(
+                "Over 9,000 Turkmens and $3.5bn and 39.2% and COVID-19.",
+                false
+            )
+            .is_empty()
+    );
 }
 
 #[test]
@@ -98,14 +227,20 @@ fn relative_days_resolve_from_the_previous_dated_happening() {
     let found = dates_after(
         Some(2014),
         None,
-        &["On 10 December, the foreign minister received a delegation.", "The next day, the EU ambassadors were invited."],
+        &[
+            "On 10 December, the foreign minister received a delegation.",
+            "The next day, the EU ambassadors were invited.",
+        ],
     );
     assert_eq!((found[0].0, found[0].1), (d(2014, 12, 11), d(2014, 12, 11)));
 
     let found = dates_after(
         Some(2014),
         None,
-        &["On 26 – 28 November, Nguyễn Phú Trọng visited Belarus.", "Two weeks later, a large Belarusian delegation visited Ho Chi Minh City."],
+        &[
+            "On 26 – 28 November, Nguyễn Phú Trọng visited Belarus.",
+            "Two weeks later, a large Belarusian delegation visited Ho Chi Minh City.",
+        ],
     );
     assert_eq!((found[0].0, found[0].1), (d(2014, 12, 10), d(2014, 12, 12)));
 
@@ -165,25 +300,60 @@ fn anaphoric_phrases_take_the_previous_date() {
 
 #[test]
 fn weekends_seasons_and_last_months() {
-    assert_eq!(one(Some(2016), "On the last weekend of October he again went to Abu Dhabi."), (d(2016, 10, 29), d(2016, 10, 30)));
-    assert_eq!(one(Some(2017), "The commission will first meet this autumn in Minsk."), (d(2017, 9, 0), d(2017, 11, 0)));
-    assert_eq!(one(Some(2017), "The crackdown on peaceful protests in early spring failed."), (d(2017, 3, 0), d(2017, 3, 0)));
-    assert_eq!(one(Some(2017), "It is unlikely before mid-2017, barring changes."), (d(2017, 0, 0), d(2017, 0, 0)));
+    assert_eq!(
+        one(
+            Some(2016),
+            "On the last weekend of October he again went to Abu Dhabi."
+        ),
+        (d(2016, 10, 29), d(2016, 10, 30))
+    );
+    assert_eq!(
+        one(
+            Some(2017),
+            "The commission will first meet this autumn in Minsk."
+        ),
+        (d(2017, 9, 0), d(2017, 11, 0))
+    );
+    assert_eq!(
+        one(
+            Some(2017),
+            "The crackdown on peaceful protests in early spring failed."
+        ),
+        (d(2017, 3, 0), d(2017, 3, 0))
+    );
+    assert_eq!(
+        one(
+            Some(2017),
+            "It is unlikely before mid-2017, barring changes."
+        ),
+        (d(2017, 0, 0), d(2017, 0, 0))
+    );
     let found = dates_after(
         Some(2016),
         None,
-        &["Two weeks later, on 24 October, a meeting took place.", "In the last two months, Kupchyna travelled to Sarajevo."],
+        &[
+            "Two weeks later, on 24 October, a meeting took place.",
+            "In the last two months, Kupchyna travelled to Sarajevo.",
+        ],
     );
     assert_eq!((found[0].0, found[0].1), (d(2016, 9, 0), d(2016, 10, 0)));
 }
 
 #[test]
 fn years_ago_and_after() {
-    assert_eq!(one(Some(2016), "Exactly two years ago, on a trip to Abu Dhabi, Lukashenka set a target."), (d(2014, 0, 0), d(2014, 0, 0)));
+    assert_eq!(
+        one(
+            Some(2016),
+            "Exactly two years ago, on a trip to Abu Dhabi, Lukashenka set a target."
+        ),
+        (d(2014, 0, 0), d(2014, 0, 0))
+    );
     let found = dates_after(
         Some(2019),
         None,
-        &["In August 2018, Vladimir Putin appointed Babich as ambassador, two years after an unsuccessful attempt to send him to Ukraine."],
+        &[
+            "In August 2018, Vladimir Putin appointed Babich as ambassador, two years after an unsuccessful attempt to send him to Ukraine.",
+        ],
     );
     assert_eq!(found.len(), 2);
     assert_eq!(found[1].0, d(2016, 0, 0));
@@ -191,36 +361,92 @@ fn years_ago_and_after() {
 
 #[test]
 fn weekdays_and_today_resolve_from_the_article_date() {
-    let found = dates_after(Some(2012), Some(d(2012, 8, 4)), &["On Friday, Belarusian Foreign Ministry declared that it would not prolong the permit."]);
+    let found = dates_after(
+        Some(2012),
+        Some(d(2012, 8, 4)),
+        &["On Friday, Belarusian Foreign Ministry declared that it would not prolong the permit."],
+    );
     assert_eq!(found[0].0, d(2012, 8, 3));
-    let found = dates_after(Some(2020), Some(d(2020, 2, 4)), &["He told reporters after visiting the Dobrush paper factory on Tuesday."]);
+    let found = dates_after(
+        Some(2020),
+        Some(d(2020, 2, 4)),
+        &["He told reporters after visiting the Dobrush paper factory on Tuesday."],
+    );
     assert_eq!(found[0].0, d(2020, 2, 4));
-    let found = dates_after(Some(2019), Some(d(2019, 10, 6)), &["The Second Forum of Regions of Belarus and Ukraine was held there this week."]);
+    let found = dates_after(
+        Some(2019),
+        Some(d(2019, 10, 6)),
+        &["The Second Forum of Regions of Belarus and Ukraine was held there this week."],
+    );
     assert_eq!((found[0].0, found[0].1), (d(2019, 9, 30), d(2019, 10, 6)));
     // No day known: "today" and "the day before" keep only the year.
-    let found = dates_after(Some(2021), None, &["Russian delegation headed by the Prime Minister arrived in Minsk today."]);
+    let found = dates_after(
+        Some(2021),
+        None,
+        &["Russian delegation headed by the Prime Minister arrived in Minsk today."],
+    );
     assert_eq!(found[0].0, d(2021, 0, 0));
-    let found = dates_after(Some(2021), None, &["The day before, the heads of state exchanged congratulations."]);
+    let found = dates_after(
+        Some(2021),
+        None,
+        &["The day before, the heads of state exchanged congratulations."],
+    );
     assert_eq!(found[0].0, d(2021, 0, 0));
-    assert!(dates_after(Some(2021), None, &["In today's Vietnam, the party boss is no longer the leader."]).is_empty());
+    assert!(
+        dates_after(
+            Some(2021),
+            None,
+            &["In today's Vietnam, the party boss is no longer the leader."]
+        )
+        .is_empty()
+    );
     assert!(dates_after(None, None, &["On Friday, the ministry declared."]).is_empty());
 }
 
 #[test]
 fn relative_years_and_periods() {
-    assert_eq!(one(Some(2021), "As for the economy, the trade turnover approached $ 30 billion last year."), (d(2020, 0, 0), d(2020, 0, 0)));
-    assert_eq!(one(Some(2017), "The previous meeting took place on 26 April this year."), (d(2017, 4, 26), d(2017, 4, 26)));
-    let found = dates_after(Some(2024), None, &["Trade rose by 6% in the first eight months of this year to 2.9 trillion rubles."]);
+    assert_eq!(
+        one(
+            Some(2021),
+            "As for the economy, the trade turnover approached $ 30 billion last year."
+        ),
+        (d(2020, 0, 0), d(2020, 0, 0))
+    );
+    assert_eq!(
+        one(
+            Some(2017),
+            "The previous meeting took place on 26 April this year."
+        ),
+        (d(2017, 4, 26), d(2017, 4, 26))
+    );
+    let found = dates_after(
+        Some(2024),
+        None,
+        &["Trade rose by 6% in the first eight months of this year to 2.9 trillion rubles."],
+    );
     assert_eq!((found[0].0, found[0].1), (d(2024, 1, 0), d(2024, 8, 0)));
-    let found = dates_after(Some(2022), None, &["As the results of the ten months show, exports amounted to $18 billion."]);
+    let found = dates_after(
+        Some(2022),
+        None,
+        &["As the results of the ten months show, exports amounted to $18 billion."],
+    );
     assert_eq!((found[0].0, found[0].1), (d(2022, 1, 0), d(2022, 10, 0)));
-    assert_eq!(one(Some(2022), "Exports will be about $22-23 billion at the end of the outgoing year."), (d(2022, 0, 0), d(2022, 0, 0)));
+    assert_eq!(
+        one(
+            Some(2022),
+            "Exports will be about $22-23 billion at the end of the outgoing year."
+        ),
+        (d(2022, 0, 0), d(2022, 0, 0))
+    );
 }
 
 #[test]
 fn no_year_means_year_zero_and_unknown_never_today() {
     let mut resolver = DateResolver::new(None, YearSource::Unknown, None);
-    let found = resolver.resolve("On 6 February businessman Siarhej Stoliaraŭ was given five years in prison.", false);
+    let found = resolver.resolve(
+        "On 6 February businessman Siarhej Stoliaraŭ was given five years in prison.",
+        false,
+    );
     assert_eq!(found[0].range.start, d(0, 2, 6));
     assert_eq!(found[0].range.year_source, YearSource::Unknown);
     assert!(found[0].range.year_inferred);
@@ -235,8 +461,14 @@ fn impossible_days_are_dropped() {
 #[test]
 fn a_planned_date_before_the_reported_past_is_next_year() {
     let mut resolver = DateResolver::new(Some(2022), YearSource::Article, None);
-    resolver.resolve("In September 2022, the leaders adopted a joint declaration.", false);
-    let found = resolver.resolve("Lukashenko will pay a state visit from 28 February to 2 March.", true);
+    resolver.resolve(
+        "In September 2022, the leaders adopted a joint declaration.",
+        false,
+    );
+    let found = resolver.resolve(
+        "Lukashenko will pay a state visit from 28 February to 2 March.",
+        true,
+    );
     assert_eq!(found[0].range.start, d(2023, 2, 28));
 }
 
@@ -245,21 +477,40 @@ fn date_lines() {
     assert_eq!(date_line("4 August 2012"), Some(d(2012, 8, 4)));
     assert_eq!(date_line("21 April 2024, 09:57"), Some(d(2024, 4, 21)));
     assert_eq!(date_line("MINSK, February 4."), Some(d(0, 2, 4)));
-    assert_eq!(date_line("On 4 June the city of Brest hosted an exhibition."), None);
-    assert_eq!(page_date(" date 2019-12-13 All-weather friendship"), Some(d(2019, 12, 13)));
-    assert_eq!(page_date("All news\n\nMOSCOW, November 1. /TASS/. Trade turnover rose."), Some(d(0, 11, 1)));
+    assert_eq!(
+        date_line("On 4 June the city of Brest hosted an exhibition."),
+        None
+    );
+    assert_eq!(
+        page_date(" date 2019-12-13 All-weather friendship"),
+        Some(d(2019, 12, 13))
+    );
+    assert_eq!(
+        page_date("All news\n\nMOSCOW, November 1. /TASS/. Trade turnover rose."),
+        Some(d(0, 11, 1))
+    );
 }
 
 #[test]
 fn reference_year_prefers_publication_then_content() {
-    assert_eq!(reference_year("On 8 June …", Some(d(2017, 6, 9))), (Some(2017), YearSource::PublicationDate));
-    assert_eq!(reference_year("Nothing dated here.", None), (None, YearSource::Unknown));
+    assert_eq!(
+        reference_year("On 8 June …", Some(d(2017, 6, 9))),
+        (Some(2017), YearSource::PublicationDate)
+    );
+    assert_eq!(
+        reference_year("Nothing dated here.", None),
+        (None, YearSource::Unknown)
+    );
     let serbia = "Trade has been growing steadily since 2009 and reached $245m in 2014. \
         At the inauguration ceremony both presidents made public the surprising idea of gathering the presidents in Minsk in 2016. \
         They signed an agreement valid up to 2025. It amounted to $67.7m in January- September 2015.";
-    assert_eq!(reference_year(serbia, None), (Some(2015), YearSource::Article));
+    assert_eq!(
+        reference_year(serbia, None),
+        (Some(2015), YearSource::Article)
+    );
     // A stale page date line loses to the years the text reports as past.
-    let stale = " date 2019-12-13 The diplomacy is 29 years old. 2020 was the most complicated year.";
+    let stale =
+        " date 2019-12-13 The diplomacy is 29 years old. 2020 was the most complicated year.";
     assert_eq!(reference_year(stale, None).0, Some(2021));
     let fresh = " date 2019-10-06 Zhytomyr has become the main newsmaker these days.";
     assert_eq!(reference_year(fresh, None).0, Some(2019));
@@ -275,5 +526,8 @@ fn pathological_input_stays_linear() {
     assert_eq!(resolver.resolve(&long, false).len(), 20_000);
     let dashes = "-".repeat(100_000);
     assert!(resolver.resolve(&dashes, false).is_empty());
-    assert_eq!(reference_year(&"1".repeat(1_000_000), None), (None, YearSource::Unknown));
+    assert_eq!(
+        reference_year(&"1".repeat(1_000_000), None),
+        (None, YearSource::Unknown)
+    );
 }

@@ -4,10 +4,18 @@
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TokenKind {
     /// A run of letters, lower-cased; `capitalized` tells whether the first letter was upper case.
-    Word { lower: String, capitalized: bool },
+    Word {
+        lower: String,
+        capitalized: bool,
+    },
     /// A run of ASCII digits. `plain` is false for numbers that cannot be a day or a year: grouped
     /// ("9,000"), decimal ("3.5"), money ("$245"), percentages, or glued to letters ("5G").
-    Number { value: u32, digits: u8, plain: bool, ordinal: bool },
+    Number {
+        value: u32,
+        digits: u8,
+        plain: bool,
+        ordinal: bool,
+    },
     /// Any dash or hyphen.
     Dash,
     Punct(char),
@@ -33,7 +41,13 @@ impl Token {
     }
 
     pub fn is_capitalized(&self) -> bool {
-        matches!(self.kind, TokenKind::Word { capitalized: true, .. })
+        matches!(
+            self.kind,
+            TokenKind::Word {
+                capitalized: true,
+                ..
+            }
+        )
     }
 
     pub fn is_dash(&self) -> bool {
@@ -47,7 +61,12 @@ impl Token {
     /// A plain number's value.
     pub fn number(&self) -> Option<(u32, u8)> {
         match self.kind {
-            TokenKind::Number { value, digits, plain: true, .. } => Some((value, digits)),
+            TokenKind::Number {
+                value,
+                digits,
+                plain: true,
+                ..
+            } => Some((value, digits)),
             _ => None,
         }
     }
@@ -81,7 +100,10 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             }
             let word = &text[start..end];
             tokens.push(Token {
-                kind: TokenKind::Word { lower: word.to_lowercase(), capitalized: c.is_uppercase() },
+                kind: TokenKind::Word {
+                    lower: word.to_lowercase(),
+                    capitalized: c.is_uppercase(),
+                },
                 start,
                 end,
             });
@@ -108,7 +130,11 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             }
             let digits_text = &text[start..end];
             let digits = digits_text.len();
-            let value = if plain && digits <= MAX_DIGITS { digits_text.parse().unwrap_or(0) } else { 0 };
+            let value = if plain && digits <= MAX_DIGITS {
+                digits_text.parse().unwrap_or(0)
+            } else {
+                0
+            };
             if digits > MAX_DIGITS {
                 plain = false;
             }
@@ -117,7 +143,11 @@ pub fn tokenize(text: &str) -> Vec<Token> {
             if before.is_some_and(is_currency) && text[..start].trim_end().len() + 1 >= start {
                 plain = false;
             }
-            if text[..start].chars().next_back().is_some_and(|c| c.is_alphanumeric()) {
+            if text[..start]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric())
+            {
                 plain = false;
             }
             let mut ordinal = false;
@@ -137,22 +167,35 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     iter.next();
                 }
                 end = suffix_end;
-            } else if let Some(&(_, n)) = iter.peek() {
-                if n == '%' || (n.is_alphabetic() && !n.is_ascii()) {
-                    plain = false;
-                }
+            } else if let Some(&(_, n)) = iter.peek()
+                && (n == '%' || (n.is_alphabetic() && !n.is_ascii()))
+            {
+                plain = false;
             }
             tokens.push(Token {
-                kind: TokenKind::Number { value, digits: digits.min(255) as u8, plain, ordinal },
+                kind: TokenKind::Number {
+                    value,
+                    digits: digits.min(255) as u8,
+                    plain,
+                    ordinal,
+                },
                 start,
                 end,
             });
         } else if is_dash(c) {
-            tokens.push(Token { kind: TokenKind::Dash, start, end: start + c.len_utf8() });
+            tokens.push(Token {
+                kind: TokenKind::Dash,
+                start,
+                end: start + c.len_utf8(),
+            });
         } else if c.is_whitespace() {
             continue;
         } else {
-            tokens.push(Token { kind: TokenKind::Punct(c), start, end: start + c.len_utf8() });
+            tokens.push(Token {
+                kind: TokenKind::Punct(c),
+                start,
+                end: start + c.len_utf8(),
+            });
         }
     }
     tokens
@@ -170,7 +213,10 @@ mod tests {
     fn numbers_that_cannot_be_dates_are_not_plain() {
         for text in ["$245m", "9,000", "3.5", "39.2%", "$ 30", "COVID19"] {
             let tokens = tokenize(text);
-            assert!(tokens.iter().all(|t| t.number().is_none()), "{text}: {tokens:?}");
+            assert!(
+                tokens.iter().all(|t| t.number().is_none()),
+                "{text}: {tokens:?}"
+            );
         }
     }
 
@@ -182,14 +228,22 @@ mod tests {
         assert!(tokens[2].is_dash());
         assert_eq!(tokens[5].number(), Some((2015, 4)));
         assert!(tokens[0].is_capitalized());
-        assert_eq!(&"On 18 – 20 November 2015"[tokens[4].start..tokens[4].end], "November");
+        assert_eq!(
+            &"On 18 – 20 November 2015"[tokens[4].start..tokens[4].end],
+            "November"
+        );
     }
 
     #[test]
     fn ordinals_keep_their_value() {
         assert_eq!(
             kinds("21th"),
-            vec![TokenKind::Number { value: 21, digits: 2, plain: true, ordinal: true }]
+            vec![TokenKind::Number {
+                value: 21,
+                digits: 2,
+                plain: true,
+                ordinal: true
+            }]
         );
     }
 

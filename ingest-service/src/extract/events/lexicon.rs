@@ -52,7 +52,10 @@ impl<T: Copy> PhraseSet<T> {
             .match_kind(MatchKind::LeftmostLongest)
             .build(entries.iter().map(|(p, _)| p.as_str()))
             .unwrap_or_else(|e| panic!("{file}: {e}"));
-        PhraseSet { automaton, values: entries.into_iter().map(|(_, v)| v).collect() }
+        PhraseSet {
+            automaton,
+            values: entries.into_iter().map(|(_, v)| v).collect(),
+        }
     }
 
     /// Whole-word matches, leftmost-longest, in order.
@@ -65,13 +68,18 @@ impl<T: Copy> PhraseSet<T> {
                 !before.is_some_and(|c| c.is_alphanumeric() || c == '-')
                     && !after.is_some_and(|c| c.is_alphanumeric() || c == '-')
             })
-            .map(|m| Hit { start: m.start(), end: m.end(), value: self.values[m.pattern().as_usize()] })
+            .map(|m| Hit {
+                start: m.start(),
+                end: m.end(),
+                value: self.values[m.pattern().as_usize()],
+            })
             .collect()
     }
 }
 
 fn data_lines(text: &str) -> impl Iterator<Item = &str> {
-    text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
 }
 
 fn parse_kind(kind: &str, role: &str) -> Option<(TriggerKind, TriggerRole)> {
@@ -121,8 +129,9 @@ pub fn parse_triggers(tsv: &str) -> PhraseSet<(TriggerKind, TriggerRole)> {
             let [phrase, kind, role] = fields.as_slice() else {
                 panic!("data/event_triggers.tsv: expected 3 fields in {line:?}");
             };
-            let value = parse_kind(kind, role)
-                .unwrap_or_else(|| panic!("data/event_triggers.tsv: unknown kind or role in {line:?}"));
+            let value = parse_kind(kind, role).unwrap_or_else(|| {
+                panic!("data/event_triggers.tsv: unknown kind or role in {line:?}")
+            });
             (phrase.to_string(), value)
         })
         .collect();
@@ -132,8 +141,9 @@ pub fn parse_triggers(tsv: &str) -> PhraseSet<(TriggerKind, TriggerRole)> {
 pub fn parse_cues(tsv: &str) -> PhraseSet<CueClass> {
     let entries = data_lines(tsv)
         .map(|line| {
-            let (phrase, class) =
-                line.split_once('\t').unwrap_or_else(|| panic!("data/event_cues.tsv: malformed line {line:?}"));
+            let (phrase, class) = line
+                .split_once('\t')
+                .unwrap_or_else(|| panic!("data/event_cues.tsv: malformed line {line:?}"));
             let class = match class.trim() {
                 "planned" => CueClass::Planned,
                 "target" => CueClass::Target,
@@ -157,12 +167,19 @@ mod tests {
 
     #[test]
     fn shipped_lexicons_load_and_match_whole_words() {
-        let hits = TRIGGERS.find("Lukashenka visited Minsk and revisited nothing; trade turnover grew.");
+        let hits =
+            TRIGGERS.find("Lukashenka visited Minsk and revisited nothing; trade turnover grew.");
         let kinds: Vec<_> = hits.iter().map(|h| h.value.0).collect();
         assert_eq!(
             kinds,
-            vec![TriggerKind::Event(EventKind::Visit), TriggerKind::Trade(TradeMetric::Turnover)]
+            vec![
+                TriggerKind::Event(EventKind::Visit),
+                TriggerKind::Trade(TradeMetric::Turnover)
+            ]
         );
-        assert_eq!(CUES.find("The presidents will meet")[0].value, CueClass::Planned);
+        assert_eq!(
+            CUES.find("The presidents will meet")[0].value,
+            CueClass::Planned
+        );
     }
 }
