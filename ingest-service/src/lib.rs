@@ -4,6 +4,8 @@ pub mod config;
 pub mod extract;
 pub mod healthcheck;
 pub mod ingest;
+pub mod parse;
+pub mod parse_cmd;
 pub mod publish;
 pub mod shutdown;
 pub mod spool;
