@@ -18,7 +18,7 @@ pub async fn check(addr: &str, service: &str, within: Duration) -> Result<(), St
         let channel = endpoint
             .connect()
             .await
-            .map_err(|err| format!("cannot connect to {addr}: {err}"))?;
+            .map_err(|err| format!("cannot connect to {addr}: {}", error_chain(&err)))?;
         let response = HealthClient::new(channel)
             .check(HealthCheckRequest {
                 service: service.to_string(),
@@ -41,4 +41,15 @@ pub async fn check(addr: &str, service: &str, within: Duration) -> Result<(), St
     tokio::time::timeout(within, attempt)
         .await
         .unwrap_or_else(|_| Err(format!("no answer from {addr} within {within:?}")))
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

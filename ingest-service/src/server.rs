@@ -51,8 +51,11 @@ pub async fn serve(
             dir.display()
         );
     }
-    let (publisher, publisher_task) =
-        Publisher::start(Arc::clone(&spool), config.publisher.clone(), stop.child_token())?;
+    let (publisher, publisher_task) = Publisher::start(
+        Arc::clone(&spool),
+        config.publisher.clone(),
+        stop.child_token(),
+    )?;
     let ingestor = Ingestor::new(
         parser,
         publisher.clone(),
@@ -62,36 +65,28 @@ pub async fn serve(
     let watcher_task = match &config.watch_dir {
         Some(dir) => {
             let ledger = Ledger::open(spool.dir()).context("cannot open the watch ledger")?;
-            let watcher = Watcher::new(
-                dir.clone(),
-                config.watch_interval,
-                ingestor.clone(),
-                ledger,
-            );
+            let watcher =
+                Watcher::new(dir.clone(), config.watch_interval, ingestor.clone(), ledger);
             Some(tokio::spawn(watcher.run(stop.child_token())))
         }
         None => None,
     };
 
     let (health, health_service) = tonic_health::server::health_reporter();
-    health
-        .set_serving::<IngestServiceServer<IngestApi>>()
-        .await;
+    health.set_serving::<IngestServiceServer<IngestApi>>().await;
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
     let reflection_v1alpha = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
     let max_message_bytes = config.max_document_bytes + MESSAGE_OVERHEAD_BYTES;
     let ingest_service = IngestServiceServer::new(IngestApi::new(ingestor, stop.clone()))
         .max_decoding_message_size(max_message_bytes)
         .max_encoding_message_size(max_message_bytes.max(64 * 1024 * 1024));
-    let guarded = RequestGuard::new(
-        ingest_service,
-        max_message_bytes,
-        config.max_document_bytes,
-    );
+    let guarded = RequestGuard::new(ingest_service, max_message_bytes, config.max_document_bytes);
 
     let local_addr = listener.local_addr()?;
     tracing::info!(%local_addr, query_addr = %config.publisher.query_addr, spool = %config.spool_dir.display(), producer_id = publisher.producer_id(), "serving newsline.v1.IngestService");
