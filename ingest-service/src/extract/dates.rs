@@ -30,6 +30,8 @@ pub struct DateMention {
     pub relative: bool,
     /// A year-only date ("in 2014") or year range.
     pub year_only: bool,
+    /// Relative to the moment of writing ("today", "this week"): a moment, not a period.
+    pub deictic: bool,
 }
 
 /// Resolves the dates of one article, sentence by sentence, in reading order.
@@ -136,6 +138,14 @@ impl DateResolver {
         }
         if let Some(d) = naive(PartialDate { year, ..date }) {
             self.now = Some(d);
+        }
+    }
+
+    /// The latest happening the article reports as past, found before reading it in order, so
+    /// that a planned date earlier in the year than it falls in the next year.
+    pub fn set_latest_reported(&mut self, date: Option<PartialDate>) {
+        if let Some(date) = date {
+            self.latest = Some(self.latest.map_or(date, |l| l.max(date)));
         }
     }
 
@@ -495,6 +505,10 @@ impl DateResolver {
             ..
         } in found
         {
+            let deictic = matches!(
+                raw,
+                Raw::RelativeDay(_) | Raw::RelativeWeek(_) | Raw::RelativeMonth(_)
+            );
             let Some(resolved) = self.resolve_raw(raw, planned, explicit_before) else {
                 continue;
             };
@@ -522,6 +536,7 @@ impl DateResolver {
                 cue,
                 relative: resolved.relative,
                 year_only,
+                deictic,
             });
         }
         mentions
@@ -550,6 +565,38 @@ impl DateResolver {
             }
         }
     }
+}
+
+/// The latest explicitly dated (year and month written) happening among sentences that do not
+/// announce a future one.
+pub fn latest_reported<'a>(
+    sentences: impl Iterator<Item = (&'a str, bool)>,
+) -> Option<PartialDate> {
+    let mut latest: Option<PartialDate> = None;
+    for (sentence, planned) in sentences {
+        if planned {
+            continue;
+        }
+        let tokens = tokens::tokenize(sentence);
+        for found in grammar::find(sentence, &tokens) {
+            if found.cue != DateCue::Plain {
+                continue;
+            }
+            if let Raw::Absolute { end, .. } = found.raw {
+                if let (Some(year), Some(month)) = (end.year, end.month) {
+                    let date = PartialDate {
+                        year,
+                        month,
+                        day: end.day.unwrap_or(0),
+                    };
+                    if valid(date) {
+                        latest = Some(latest.map_or(date, |l| l.max(date)));
+                    }
+                }
+            }
+        }
+    }
+    latest
 }
 
 /// "on 26 April this year": a date without a year followed by "this/last/next year" takes that year.

@@ -15,32 +15,36 @@ use sha2::{Digest, Sha256};
 use lexicon::{CUES, CueClass, Hit, TRIGGERS, TriggerKind, TriggerRole};
 
 use super::amounts::{FoundAmount, find_amounts};
-use super::dates::{DateCue, DateMention, DateResolver, date_line, page_date, reference_year};
+use super::dates::{
+    DateCue, DateMention, DateResolver, date_line, latest_reported, page_date, reference_year,
+};
 use super::model::{
     AnalyzedArticle, DateRange, Entity, EntityKind, Event, EventKind, Mention, PartialDate,
-    Participant, ParticipantRole, Span, TradeMetric,
+    Participant, ParticipantRole, Span, TradeMetric, YearSource,
 };
 
 type Trigger = Hit<(TriggerKind, TriggerRole)>;
 
-/// What a sentence left for the next one: its date and whether it spoke of trade.
+/// What a sentence left for the next one.
 #[derive(Clone, Debug, Default)]
 struct Previous {
+    /// The date of its happening.
     date: Option<DateRange>,
+    /// Whether it spoke of trade, so that "It amounted to $67.7m" is a trade figure.
     trade: bool,
+    /// The kinds of the events it gave.
     kinds: Vec<EventKind>,
-    /// Byte offset just past the sentence, to see whether the next one starts a new paragraph.
+    /// Byte offset just past it, to see whether the next sentence starts a new paragraph.
     end: usize,
 }
 
-/// An entity mention of the sentence with what the event needs of its entity.
+/// An entity mention of the sentence: byte offset in the sentence, the entity, and the country
+/// it acts for (its own, a person's or a city's).
+#[derive(Clone, Copy)]
 struct Actor<'a> {
     start: usize,
     entity: &'a Entity,
-}
-
-fn is_actor(kind: EntityKind) -> bool {
-    !matches!(kind, EntityKind::City)
+    country: Option<&'a Entity>,
 }
 
 /// `event:` and 16 hex digits of a SHA-256 of the article id, kind, date and sentence offsets.
@@ -52,19 +56,23 @@ fn event_id(
     end: u32,
     extra: &str,
 ) -> String {
-    let mut hasher = Sha256::new();
     let d = |p: PartialDate| format!("{:04}-{:02}-{:02}", p.year, p.month, p.day);
+    let mut hasher = Sha256::new();
     hasher.update(format!(
         "{article_id}\u{1f}{kind:?}\u{1f}{}\u{1f}{}\u{1f}{start}\u{1f}{end}\u{1f}{extra}",
         d(when.start),
         d(when.end)
     ));
-    let digest = hasher.finalize();
-    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let hex: String = hasher
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     format!("event:{hex}")
 }
 
-/// Code point offsets of byte offsets, for sentences visited in order (linear overall).
+/// Code point offsets of byte offsets visited in increasing order (linear overall).
 struct CharCounter<'a> {
     text: &'a str,
     byte: usize,
@@ -84,6 +92,7 @@ impl CharCounter<'_> {
     }
 }
 
+/// Which kind is the main happening when a sentence has triggers of several kinds.
 fn kind_priority(kind: EventKind) -> u8 {
     match kind {
         EventKind::Sanction => 0,
@@ -99,45 +108,50 @@ fn kind_priority(kind: EventKind) -> u8 {
     }
 }
 
-/// The event kinds a sentence's triggers stand for, first the main one, then those that get an
-/// event of their own beside it.
-fn combine_kinds(triggers: &[Trigger], actors: &[Actor<'_>]) -> Vec<(EventKind, usize)> {
-    let mut first_of: BTreeMap<u8, (EventKind, usize)> = BTreeMap::new();
+/// The event kinds a sentence's triggers stand for with the trigger of each: first the main
+/// one, then those that get an event of their own beside it.
+fn combine_kinds(triggers: &[Trigger], actors: &[Actor<'_>]) -> Vec<(EventKind, Trigger)> {
+    let mut first_of: BTreeMap<u8, (EventKind, Trigger)> = BTreeMap::new();
     let mut postponed = None;
     for t in triggers {
         match t.value.0 {
             TriggerKind::Event(kind) => {
-                first_of
-                    .entry(kind_priority(kind))
-                    .or_insert((kind, t.start));
+                first_of.entry(kind_priority(kind)).or_insert((kind, *t));
             }
-            TriggerKind::Postponed => postponed = postponed.or(Some(t.start)),
+            TriggerKind::Postponed => postponed = postponed.or(Some(*t)),
             TriggerKind::Trade(_) => {}
         }
     }
-    if let Some(at) = postponed {
+    if let Some(t) = postponed {
         // A postponed visit or meeting did not happen: one `other` row.
-        return vec![(EventKind::Other, at)];
+        return vec![(EventKind::Other, t)];
     }
     let has = |k: EventKind| first_of.get(&kind_priority(k)).copied();
-    let Some(&(main, main_at)) = first_of.values().next() else {
+    let Some(&(mut main, mut main_trigger)) = first_of.values().next() else {
         return Vec::new();
     };
-    let mut kinds = vec![(main, main_at)];
-    if main != EventKind::Agreement
-        && let Some(a) = has(EventKind::Agreement)
-    {
-        kinds.push(a);
+    // "…, the minister said following a joint meeting": the saying is the happening.
+    if main == EventKind::Meeting && main_trigger.value.1 == TriggerRole::MetNoun {
+        if let Some(s) = has(EventKind::Statement).filter(|s| s.1.value.1 == TriggerRole::Speaker) {
+            (main, main_trigger) = s;
+        }
+    }
+    let mut kinds = vec![(main, main_trigger)];
+    if main != EventKind::Agreement {
+        if let Some(a) = has(EventKind::Agreement) {
+            kinds.push(a);
+        }
     }
     match main {
         EventKind::Visit => {
             // The gathering a minister travelled to gets its own row when an organisation holds it.
-            if let Some((k, at)) = has(EventKind::Conference)
-                && actors
+            if let Some(c) = has(EventKind::Conference) {
+                let held_by_organisation = actors
                     .iter()
-                    .any(|a| a.start > at && a.entity.kind == EntityKind::Organization)
-            {
-                kinds.push((k, at));
+                    .any(|a| a.start > c.1.start && a.entity.kind == EntityKind::Organization);
+                if held_by_organisation {
+                    kinds.push(c);
+                }
             }
         }
         EventKind::Conference => {
@@ -151,26 +165,27 @@ fn combine_kinds(triggers: &[Trigger], actors: &[Actor<'_>]) -> Vec<(EventKind, 
 }
 
 fn role_for(kind: EventKind, trigger_role: TriggerRole, before_trigger: bool) -> ParticipantRole {
+    use ParticipantRole::*;
     match (kind, trigger_role) {
         (EventKind::Visit, _) => {
             if before_trigger {
-                ParticipantRole::Guest
+                Guest
             } else {
-                ParticipantRole::Host
+                Host
             }
         }
         (EventKind::Meeting, TriggerRole::HostSubject) => {
             if before_trigger {
-                ParticipantRole::Host
+                Host
             } else {
-                ParticipantRole::Guest
+                Guest
             }
         }
-        (EventKind::Sanction | EventKind::Legal, _) if !before_trigger => ParticipantRole::Target,
+        (EventKind::Sanction | EventKind::Legal, _) if !before_trigger => Target,
         (EventKind::Sanction | EventKind::Legal | EventKind::Other | EventKind::Statement, _) => {
-            ParticipantRole::Unspecified
+            Unspecified
         }
-        _ => ParticipantRole::Party,
+        _ => Party,
     }
 }
 
@@ -187,40 +202,85 @@ impl<'a> Context<'a> {
         &mentions[from..to.max(from)]
     }
 
+    fn country(&self, code: Option<&str>) -> Option<&'a Entity> {
+        self.entities.get(&format!("country:{}", code?))
+    }
+
+    /// The actors of a sentence. A person without a known country takes the one named right
+    /// before ("Serbian president Tomislav Nikolic") or in an apposition after ("Igor Dodon, the
+    /// President of Moldova").
     fn actors(&self, span: Span) -> Vec<Actor<'a>> {
-        self.mentions_in(span)
+        let text = &self.article.article.text;
+        let mentions: Vec<(&Mention, &Entity)> = self
+            .mentions_in(span)
             .iter()
-            .filter_map(|m| {
-                let entity = self.entities.get(&m.entity_id)?;
-                Some(Actor {
-                    start: m.span.start - span.start,
-                    entity,
-                })
-            })
-            .collect()
+            .filter_map(|m| Some((m, self.entities.get(&m.entity_id)?)))
+            .collect();
+        let mut actors = Vec::with_capacity(mentions.len());
+        for (i, &(m, entity)) in mentions.iter().enumerate() {
+            let own = match entity.kind {
+                EntityKind::Country => Some(entity),
+                _ => self.country(entity.country_code.as_deref()),
+            };
+            let country = own.or_else(|| {
+                if entity.kind != EntityKind::Person {
+                    return None;
+                }
+                let before = i
+                    .checked_sub(1)
+                    .and_then(|j| mentions.get(j))
+                    .filter(|(b, e)| {
+                        e.kind == EntityKind::Country
+                            && text.get(b.span.end..m.span.start).is_some_and(|gap| {
+                                gap.len() <= 40
+                                    && !gap.contains([',', '.', ';', '(', ')'])
+                                    && gap.split_whitespace().count() <= 4
+                            })
+                    });
+                let after = mentions.get(i + 1).filter(|(a, e)| {
+                    e.kind == EntityKind::Country
+                        && text.get(m.span.end..a.span.start).is_some_and(|gap| {
+                            gap.len() <= 40 && gap.starts_with(',') && gap.ends_with(" of ")
+                        })
+                });
+                before.or(after).map(|(_, e)| *e)
+            });
+            actors.push(Actor {
+                start: m.span.start - span.start,
+                entity,
+                country,
+            });
+        }
+        actors
     }
 
-    fn country(&self, code: &Option<String>) -> Option<&'a Entity> {
-        self.entities.get(&format!("country:{}", code.as_deref()?))
+    /// People and countries named in the two sentences before `index`, nearest first, for a
+    /// sentence that names no one ("the two leaders", "the heads of state").
+    fn recent_actors(&self, index: usize) -> Vec<Actor<'a>> {
+        let mut found: Vec<Actor<'a>> = Vec::new();
+        for span in self.article.sentences[..index].iter().rev().take(2) {
+            for a in self.actors(*span).into_iter().rev() {
+                if matches!(a.entity.kind, EntityKind::Person | EntityKind::Country)
+                    && !found.iter().any(|f| f.entity.id == a.entity.id)
+                {
+                    found.push(Actor { start: 0, ..a });
+                }
+            }
+        }
+        found.truncate(4);
+        found
     }
 
-    /// Countries named in the few sentences before `index`, nearest first.
+    /// Countries named in the few sentences before `index`, nearest first: the parties of a
+    /// trade figure whose sentence names fewer than two.
     fn recent_countries(&self, index: usize, wanted: usize) -> Vec<&'a Entity> {
         let mut found: Vec<&Entity> = Vec::new();
-        for span in self.article.sentences[..index].iter().rev().take(4) {
-            for m in self.mentions_in(*span).iter().rev() {
-                let Some(e) = self.entities.get(&m.entity_id) else {
-                    continue;
-                };
-                let country = if e.kind == EntityKind::Country {
-                    Some(e)
-                } else {
-                    self.country(&e.country_code)
-                };
-                if let Some(c) = country
-                    && !found.iter().any(|f| f.id == c.id)
-                {
-                    found.push(c);
+        for span in self.article.sentences[..index].iter().rev().take(6) {
+            for a in self.actors(*span).into_iter().rev() {
+                if let Some(c) = a.country {
+                    if !found.iter().any(|f| f.id == c.id) {
+                        found.push(c);
+                    }
                 }
             }
             if found.len() >= wanted {
@@ -231,15 +291,12 @@ impl<'a> Context<'a> {
     }
 }
 
+#[derive(Default)]
 struct Participants {
     list: Vec<Participant>,
 }
 
 impl Participants {
-    fn new() -> Self {
-        Participants { list: Vec::new() }
-    }
-
     fn add(&mut self, entity: &Entity, role: ParticipantRole) {
         if let Some(existing) = self.list.iter_mut().find(|p| p.entity_id == entity.id) {
             if existing.role == ParticipantRole::Unspecified {
@@ -252,6 +309,13 @@ impl Participants {
             name: entity.name.clone(),
             role,
         });
+    }
+
+    fn countries(&self) -> usize {
+        self.list
+            .iter()
+            .filter(|p| p.entity_id.starts_with("country:"))
+            .count()
     }
 
     /// People first, then the rest, each in order of appearance.
@@ -267,31 +331,22 @@ impl Participants {
 }
 
 /// The date of a happening among the sentence's dates: the first that tells when something
-/// happened ("on 9 June", not "since 2009" or "up to 2025").
+/// happened ("on 9 June", not "since 2009", "up to 2025" or "over 2015").
 fn event_date(dates: &[DateMention], planned: bool) -> Option<&DateMention> {
     dates
         .iter()
         .find(|d| d.cue == DateCue::Plain || (planned && d.cue == DateCue::By))
 }
 
-/// For a statement, the day it was made: a day-precision date of the sentence if it has one.
-fn statement_date<'d>(
-    dates: &'d [DateMention],
-    fallback: Option<&'d DateMention>,
-) -> Option<&'d DateMention> {
-    dates
-        .iter()
-        .find(|d| d.cue == DateCue::Plain && d.range.start.day != 0)
-        .or(fallback)
-}
-
-/// The amount's period: the nearest date after it in the sentence, else the nearest before.
+/// The period of a trade figure: the date right after it ("$245m in 2014"), else the nearest
+/// before ("In 2014, exports were worth $318m"), else the nearest after. Moments of writing
+/// ("today") are not periods.
 fn amount_date<'d>(dates: &'d [DateMention], amount: &FoundAmount) -> Option<&'d DateMention> {
-    let usable = |d: &&DateMention| d.cue == DateCue::Plain;
-    dates
-        .iter()
-        .filter(usable)
-        .find(|d| d.start >= amount.end && d.start - amount.end <= 40)
+    let usable = |d: &&DateMention| d.cue == DateCue::Plain && !d.deictic;
+    let mut usable_dates = dates.iter().filter(usable);
+    usable_dates
+        .clone()
+        .find(|d| d.start >= amount.end && d.start - amount.end <= 12)
         .or_else(|| {
             dates
                 .iter()
@@ -299,17 +354,17 @@ fn amount_date<'d>(dates: &'d [DateMention], amount: &FoundAmount) -> Option<&'d
                 .rev()
                 .find(|d| d.end <= amount.start)
         })
-        .or_else(|| dates.iter().find(usable))
+        .or_else(|| usable_dates.find(|d| d.start >= amount.end))
 }
 
-/// A dateline at the start of a sentence ("MINSK, February 4. /TASS/. …"): its date, and where
-/// the sentence proper begins.
+/// A dateline at the start of a sentence ("MINSK, February 4. /TASS/. …", "MINSK, 21 April
+/// (BelTA) - …"): its date, and where the rest of the sentence begins.
 fn dateline(sentence: &str) -> Option<(PartialDate, usize)> {
     let comma = sentence.find(',')?;
     let place = &sentence[..comma];
     if place.is_empty()
         || place.len() > 40
-        || place.chars().any(|c| c.is_lowercase())
+        || place.chars().any(char::is_lowercase)
         || !place.chars().any(char::is_alphabetic)
     {
         return None;
@@ -320,9 +375,66 @@ fn dateline(sentence: &str) -> Option<(PartialDate, usize)> {
         .filter_map(|sep| rest.find(sep).map(|i| i + sep.len().min(1)))
         .min()
         .unwrap_or(rest.len());
-    let head = &sentence[..comma + cut];
-    let date = date_line(head)?;
-    Some((date, head.len()))
+    let date = date_line(&sentence[..comma + cut])?;
+    // Skip the agency tag that follows: "/TASS/.", "(BelTA) -".
+    let mut end = comma + cut;
+    let tail = &sentence[end..];
+    let tag_len = tail.len()
+        - tail
+            .trim_start_matches(|c: char| {
+                c.is_whitespace() || c == '.' || c == '-' || c == '–' || c == '—'
+            })
+            .len();
+    end += tag_len;
+    let tail = &sentence[end..];
+    if let Some(stripped) = tail
+        .strip_prefix("/TASS/")
+        .or_else(|| tail.strip_prefix("(BelTA)"))
+    {
+        end = sentence.len() - stripped.len();
+        let after = &sentence[end..];
+        end += after.len()
+            - after
+                .trim_start_matches(|c: char| {
+                    c.is_whitespace() || c == '.' || c == '-' || c == '–' || c == '—'
+                })
+                .len();
+    }
+    Some((date, end))
+}
+
+/// news.by's " date 2019-12-13" prefix, which runs into the first sentence: its length.
+fn iso_date_prefix(sentence: &str) -> usize {
+    let trimmed = sentence.trim_start();
+    let Some(rest) = trimmed.strip_prefix("date ") else {
+        return 0;
+    };
+    let b = rest.as_bytes();
+    let iso = b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit);
+    if !iso {
+        return 0;
+    }
+    let consumed = sentence.len() - rest.len() + 10;
+    consumed + sentence[consumed..].len() - sentence[consumed..].trim_start().len()
+}
+
+/// A speech verb in the passive ("was told about") does not make its subject a speaker.
+fn passive(sentence: &str, trigger: &Trigger) -> bool {
+    trigger.value.1 == TriggerRole::Speaker
+        && sentence[..trigger.start]
+            .split_whitespace()
+            .next_back()
+            .is_some_and(|w| {
+                matches!(
+                    w.to_ascii_lowercase().as_str(),
+                    "was" | "were" | "is" | "are" | "been" | "be" | "being"
+                )
+            })
 }
 
 /// The dated events of one analysed article. `entities` holds every entity of the document by id.
@@ -340,6 +452,19 @@ pub fn extract_events(
         .filter(|p| p.day != 0)
         .or_else(|| page_date(text).filter(|d| d.year == 0 || Some(d.year) == reference));
     let mut resolver = DateResolver::new(reference, source, now);
+    let sentence_texts: Vec<&str> = article
+        .sentences
+        .iter()
+        .map(|s| text.get(s.start..s.end).unwrap_or(""))
+        .collect();
+    let planned_of = |sentence: &str| {
+        CUES.find(sentence)
+            .iter()
+            .any(|c| c.value == CueClass::Planned)
+    };
+    resolver.set_latest_reported(latest_reported(
+        sentence_texts.iter().map(|s| (*s, planned_of(s))),
+    ));
     let context = Context { article, entities };
     let mut chars = CharCounter {
         text,
@@ -351,15 +476,16 @@ pub fn extract_events(
     let mut dateline_date: Option<DateRange> = None;
 
     for (index, &span) in article.sentences.iter().enumerate() {
-        let Some(raw_sentence) = text.get(span.start..span.end) else {
+        let raw_sentence = sentence_texts[index];
+        if raw_sentence.is_empty() {
             continue;
-        };
+        }
         let new_paragraph = text
             .get(previous.end..span.start)
             .is_some_and(|gap| gap.contains("\n\n"));
-        // A dateline dates the article; the statements that follow it are made that day.
-        let mut body_start = 0;
-        if let Some((date, len)) = dateline(raw_sentence) {
+        let mut body_start = iso_date_prefix(raw_sentence);
+        if let Some((date, len)) = dateline(&raw_sentence[body_start..]) {
+            // A dateline dates the article; the statements right after it are made that day.
             resolver.set_now(date, false);
             if let Some(now) = resolver.now() {
                 dateline_date = Some(DateRange {
@@ -369,13 +495,15 @@ pub fn extract_events(
                     year_source: if date.year == 0 {
                         source
                     } else {
-                        super::model::YearSource::Explicit
+                        YearSource::Explicit
                     },
-                    text: raw_sentence[..len].trim().to_string(),
+                    text: raw_sentence[body_start..body_start + len]
+                        .trim()
+                        .to_string(),
                 });
             }
-            body_start = len;
-        } else if let Some(date) = date_line(raw_sentence) {
+            body_start += len;
+        } else if let Some(date) = date_line(&raw_sentence[body_start..]) {
             // A listing page's item date dates the items below it.
             resolver.set_now(date, true);
             previous = Previous {
@@ -389,17 +517,19 @@ pub fn extract_events(
         let cues = CUES.find(sentence);
         let planned = cues.iter().any(|c| c.value == CueClass::Planned);
         let dates = resolver.resolve(sentence, planned);
-        let triggers = TRIGGERS.find(sentence);
+        // A trigger inside a date ("after the visit") names the earlier happening, not a new one.
+        let triggers: Vec<Trigger> = TRIGGERS
+            .find(sentence)
+            .into_iter()
+            .filter(|t| !dates.iter().any(|d| d.start <= t.start && t.end <= d.end))
+            .filter(|t| !passive(sentence, t))
+            .collect();
         let actors: Vec<Actor> = context
             .actors(Span {
                 start: offset,
                 end: span.end,
             })
             .into_iter()
-            .map(|a| Actor {
-                start: a.start.saturating_sub(body_start),
-                entity: a.entity,
-            })
             .collect();
         let sentence_start = chars.at(span.start);
         let sentence_end = chars.at(span.end);
@@ -407,12 +537,12 @@ pub fn extract_events(
         let trade_word = triggers
             .iter()
             .any(|t| matches!(t.value.0, TriggerKind::Trade(_)));
-        let continues = !new_paragraph || index == 0;
+        let continues = !new_paragraph;
 
         let mut new_events: Vec<Event> = Vec::new();
         let make = |kind: EventKind,
                     when: &DateRange,
-                    parts: Vec<Participant>,
+                    participants: Vec<Participant>,
                     location: Option<&Entity>,
                     extra: &str| Event {
             id: event_id(
@@ -426,7 +556,7 @@ pub fn extract_events(
             article_id: article.article.id.clone(),
             kind,
             when: when.clone(),
-            participants: parts,
+            participants,
             location_id: location.map(|l| l.id.clone()),
             location_name: location.map(|l| l.name.clone()),
             sentence: raw_sentence.to_string(),
@@ -435,8 +565,28 @@ pub fn extract_events(
             amounts: Vec::new(),
             planned,
         };
+        let trade_parties = |index: usize| {
+            let mut parts = Participants::default();
+            for a in &actors {
+                match a.entity.kind {
+                    EntityKind::Country | EntityKind::Organization => {
+                        parts.add(a.entity, ParticipantRole::Party)
+                    }
+                    _ => {}
+                }
+            }
+            if parts.countries() < 2 {
+                for c in context.recent_countries(index, 2 - parts.countries()) {
+                    if parts.countries() >= 2 {
+                        break;
+                    }
+                    parts.add(c, ParticipantRole::Party);
+                }
+            }
+            parts
+        };
 
-        // Trade figures: one event per amount that is not a target or a conversion.
+        // Trade figures: one event per amount that is neither a target nor a conversion.
         let amounts: Vec<FoundAmount> = find_amounts(sentence)
             .into_iter()
             .filter(|a| !a.aside)
@@ -448,8 +598,7 @@ pub fn extract_events(
                 })
             })
             .collect();
-        let trade_context = trade_word || previous.trade;
-        if trade_context {
+        if trade_word || previous.trade {
             for amount in &amounts {
                 let date = amount_date(&dates, amount)
                     .map(|d| d.range.clone())
@@ -474,105 +623,93 @@ pub fn extract_events(
                         })
                     })
                     .unwrap_or(TradeMetric::Unspecified);
-                let mut parts = Participants::new();
-                for a in actors.iter().filter(|a| {
-                    matches!(
-                        a.entity.kind,
-                        EntityKind::Country | EntityKind::Organization
-                    )
-                }) {
-                    parts.add(a.entity, ParticipantRole::Party);
-                }
-                let countries = parts
-                    .list
-                    .iter()
-                    .filter(|p| p.entity_id.starts_with("country:"))
-                    .count();
-                if countries < 2 {
-                    for c in context.recent_countries(index, 2 - countries) {
-                        if parts
-                            .list
-                            .iter()
-                            .filter(|p| p.entity_id.starts_with("country:"))
-                            .count()
-                            >= 2
-                        {
-                            break;
-                        }
-                        parts.add(c, ParticipantRole::Party);
-                    }
-                }
+                let parts = trade_parties(index);
                 if parts.list.is_empty() {
                     continue;
                 }
-                let mut amount_record = amount.amount.clone();
-                amount_record.metric = metric;
-                amount_record.period = Some(when.clone());
+                let mut figure = amount.amount.clone();
+                figure.metric = metric;
+                figure.period = Some(when.clone());
                 let mut event = make(
                     EventKind::Trade,
                     &when,
                     parts.finish(entities),
                     None,
-                    &amount.amount.text,
+                    &figure.text,
                 );
-                event.amounts = vec![amount_record];
+                event.amounts = vec![figure];
                 new_events.push(event);
+            }
+        }
+        // A dated change in trade given only as a percentage ("In 2025, foreign trade between
+        // Belarus and Russia increased by 5.6%") is a trade figure without an amount.
+        if trade_word
+            && amounts.is_empty()
+            && (sentence.contains('%') || sentence.contains(" percent"))
+        {
+            let when = dates.iter().find(|d| d.cue == DateCue::Plain && !d.deictic);
+            if let Some(when) = when {
+                let parts = trade_parties(index);
+                if !parts.list.is_empty() {
+                    new_events.push(make(
+                        EventKind::Trade,
+                        &when.range,
+                        parts.finish(entities),
+                        None,
+                        "%",
+                    ));
+                }
             }
         }
 
         // Everything else: the kinds the triggers stand for, dated by the sentence.
-        let kinds = combine_kinds(&triggers, &actors);
-        for (kind, trigger_at) in kinds {
-            let trigger = triggers.iter().find(|t| t.start == trigger_at).copied();
-            let trigger_role = trigger.map_or(TriggerRole::Party, |t| t.value.1);
+        for (kind, trigger) in combine_kinds(&triggers, &actors) {
+            let trigger_at = trigger.start;
+            let trigger_role = trigger.value.1;
             let date = match kind {
-                EventKind::Statement => statement_date(&dates, main_date)
-                    .filter(|d| d.range.start.day != 0 || dateline_date.is_none())
+                // A statement is made on a day: the sentence's day, else the dateline's.
+                EventKind::Statement => dates
+                    .iter()
+                    .find(|d| d.cue == DateCue::Plain && d.range.start.day != 0)
                     .map(|d| d.range.clone())
-                    .or_else(|| dateline_date.clone().filter(|_| index <= 3)),
+                    .or_else(|| dateline_date.clone().filter(|_| index <= 3))
+                    .or_else(|| main_date.map(|d| d.range.clone())),
                 _ => main_date.map(|d| d.range.clone()),
             };
             let date = date.or_else(|| {
-                // A sentence continuing a dated one in the same paragraph ("The two countries agreed
-                // to establish …" after "On 26-28 June, … visited Belarus.") shares its date.
-                let inherits = matches!(
-                    kind,
-                    EventKind::Agreement | EventKind::Statement | EventKind::Conference
-                );
+                // A sentence continuing a dated one in the same paragraph ("The two countries
+                // agreed to establish …" after "On 26-28 June, … visited Belarus.") shares its date.
+                let inherits = matches!(kind, EventKind::Agreement | EventKind::Statement);
                 (inherits && continues && dates.is_empty() && !previous.kinds.contains(&kind))
                     .then(|| previous.date.clone())
                     .flatten()
             });
             let Some(when) = date else { continue };
-            if kind == EventKind::Trade {
-                continue;
-            }
-            let mut parts = Participants::new();
-            let speaker_at = actors
+            let sentence_actors = if actors.is_empty() {
+                context.recent_actors(index)
+            } else {
+                actors.clone()
+            };
+            let speaker_at = sentence_actors
                 .iter()
-                .filter(|a| a.entity.kind == EntityKind::Person)
-                .map(|a| a.start)
-                .next()
+                .find(|a| a.entity.kind == EntityKind::Person)
                 .or_else(|| {
-                    actors
+                    sentence_actors
                         .iter()
-                        .filter(|a| is_actor(a.entity.kind) && a.start < trigger_at)
-                        .map(|a| a.start)
-                        .next()
-                });
+                        .find(|a| a.entity.kind != EntityKind::City && a.start < trigger_at)
+                })
+                .map(|a| a.start);
+            let mut parts = Participants::default();
             let mut location: Option<&Entity> = None;
-            for a in &actors {
-                let before = a.start < trigger_at;
-                let mut role = role_for(kind, trigger_role, before);
+            for a in &sentence_actors {
+                let mut role = role_for(kind, trigger_role, a.start < trigger_at);
                 if kind == EventKind::Statement && Some(a.start) == speaker_at {
                     role = ParticipantRole::Speaker;
                 }
                 match a.entity.kind {
                     EntityKind::City => {
-                        if location.is_none() {
-                            location = Some(a.entity);
-                        }
-                        if let Some(country) = context.country(&a.entity.country_code) {
+                        location = location.or(Some(a.entity));
+                        if let Some(country) = a.country {
                             let role = if kind == EventKind::Visit {
                                 ParticipantRole::Host
                             } else {
@@ -583,7 +720,7 @@ pub fn extract_events(
                     }
                     EntityKind::Person => {
                         parts.add(a.entity, role);
-                        if let Some(country) = context.country(&a.entity.country_code) {
+                        if let Some(country) = a.country {
                             parts.add(country, role);
                         }
                     }
@@ -593,20 +730,21 @@ pub fn extract_events(
             // "X met Y in Riga": a meeting abroad for one of its people is a visit.
             let mut kind = kind;
             if kind == EventKind::Meeting
-                && trigger_role == TriggerRole::Met
-                && let Some(city) = location
+                && matches!(trigger_role, TriggerRole::Met | TriggerRole::MetNoun)
             {
-                let abroad = actors.iter().any(|a| {
-                    a.entity.kind == EntityKind::Person
-                        && a.entity.country_code.is_some()
-                        && a.entity.country_code != city.country_code
-                });
-                if abroad && city.country_code.is_some() {
-                    kind = EventKind::Visit;
+                if let Some(city_country) = location.and_then(|c| c.country_code.as_deref()) {
+                    let abroad = sentence_actors.iter().any(|a| {
+                        a.entity.kind == EntityKind::Person
+                            && a.country
+                                .is_some_and(|c| c.country_code.as_deref() != Some(city_country))
+                    });
+                    if abroad {
+                        kind = EventKind::Visit;
+                    }
                 }
             }
             if kind == EventKind::Visit && location.is_none() {
-                location = actors
+                location = sentence_actors
                     .iter()
                     .find(|a| a.start > trigger_at && a.entity.kind == EntityKind::Country)
                     .map(|a| a.entity);
@@ -618,17 +756,7 @@ pub fn extract_events(
         }
 
         for event in new_events {
-            let duplicate = events.iter().any(|e| {
-                e.kind == event.kind
-                    && e.when.start == event.when.start
-                    && e.when.end == event.when.end
-                    && e.amounts
-                        .iter()
-                        .map(|a| &a.text)
-                        .eq(event.amounts.iter().map(|a| &a.text))
-                    && (e.sentence == event.sentence || shares_person(e, &event, entities))
-            });
-            if !duplicate {
+            if !events.iter().any(|e| same_happening(e, &event, entities)) {
                 events.push(event);
             }
         }
@@ -643,12 +771,25 @@ pub fn extract_events(
             kinds: kinds_here,
             end: span.end,
         };
-        let _ = offset;
     }
     events
 }
 
-fn shares_person(a: &Event, b: &Event, entities: &BTreeMap<String, Entity>) -> bool {
+/// The same happening told twice: a teaser repeated in the body, a quote repeating a figure, or
+/// the talks of a visit told again ("During his visit to Hanoi, Lukashenka met …").
+fn same_happening(a: &Event, b: &Event, entities: &BTreeMap<String, Entity>) -> bool {
+    if a.kind != b.kind || a.when.start != b.when.start || a.when.end != b.when.end {
+        return false;
+    }
+    if a.kind == EventKind::Trade {
+        let values = |e: &Event| {
+            e.amounts
+                .iter()
+                .map(|x| (x.value, x.currency.clone()))
+                .collect::<Vec<_>>()
+        };
+        return values(a) == values(b);
+    }
     let people = |e: &Event| -> BTreeSet<String> {
         e.participants
             .iter()
@@ -660,7 +801,7 @@ fn shares_person(a: &Event, b: &Event, entities: &BTreeMap<String, Entity>) -> b
             .map(|p| p.entity_id.clone())
             .collect()
     };
-    !people(a).is_disjoint(&people(b))
+    a.sentence == b.sentence || !people(a).is_disjoint(&people(b))
 }
 
 #[cfg(test)]

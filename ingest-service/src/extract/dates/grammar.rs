@@ -74,6 +74,8 @@ pub enum DateCue {
     By,
     Before,
     After,
+    /// A comparison base: "up by 10% over 2015".
+    Compare,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -748,6 +750,7 @@ impl<'a> Matcher<'a> {
                 "by" => Some(DateCue::By),
                 "before" => Some(DateCue::Before),
                 "after" => Some(DateCue::After),
+                "over" | "than" | "compared" | "against" if j == i => Some(DateCue::Compare),
                 "on" | "in" | "from" | "during" | "of" | "for" | "at" | "between"
                 | "throughout" | "the" | "earlier" | "later" | "exactly" | "only"
                 | "originally" => Some(DateCue::Plain),
