@@ -7,6 +7,7 @@ pub mod filter;
 pub mod fold;
 pub mod model;
 pub mod search;
+mod slab;
 pub mod store;
 pub mod stream;
 mod validate;

@@ -31,6 +31,7 @@ use super::{
         Event, EventKind, Participant, PublishOutcome, Relation, SearchHit, Stats,
     },
     search,
+    slab::{Keyed, Slab},
     validate::validate_batch,
 };
 
@@ -66,16 +67,20 @@ const FLAG_YEAR_INFERRED: u8 = 2;
 const FLAG_OWNED_SENTENCE: u8 = 4;
 const FLAG_OWNED_DATE_TEXT: u8 = 8;
 const FLAG_AMOUNTS: u8 = 16;
+const FLAG_SPILLED_PARTICIPANTS: u8 = 32;
+
+/// Participants kept inside the event; an event with more keeps them all in a side table.
+const INLINE_PARTICIPANTS: usize = 3;
 
 /// Most timeline entries one read lock scans before it lets the publisher in.
 const SCAN_BUDGET: usize = 16 * 1024;
 /// How many changed event ids the change log keeps; older revisions are found by a full scan.
-const CHANGE_LOG_CAPACITY: usize = 1 << 20;
+const CHANGE_LOG_CAPACITY: usize = 1 << 18;
 /// Slab slots one read lock visits when the change log no longer reaches back far enough.
-const SLAB_SCAN_CHUNK: usize = 64 * 1024;
+const SLAB_SCAN_CHUNK: u32 = 64 * 1024;
 
 /// An event as stored: ids interned, the sentence and date text kept as offsets into the stored
-/// article text. 64 bytes plus the participants.
+/// article text, up to three participants inline: 64 bytes and no allocation of its own.
 #[derive(Clone, Debug, PartialEq)]
 struct StoredEvent {
     id: u64,
@@ -93,7 +98,15 @@ struct StoredEvent {
     kind: EventKind,
     year_source: u8,
     flags: u8,
-    participants: Box<[Participation]>,
+    participant_count: u8,
+    /// Packed participants (see [`Participation`]), the first `participant_count` used.
+    participants: [u32; INLINE_PARTICIPANTS],
+}
+
+impl Keyed for StoredEvent {
+    fn id(&self) -> u64 {
+        self.id
+    }
 }
 
 impl StoredEvent {
@@ -104,16 +117,23 @@ impl StoredEvent {
     fn revision(&self) -> u64 {
         u64::from(self.revision)
     }
-
-    fn involves(&self, entity: u32) -> bool {
-        self.participants.iter().any(|p| p.entity == entity)
-    }
 }
 
+/// An entity taking part in an event, packed into a u32: entity index above, role in the low
+/// three bits. Entity indexes stay below 2^29.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Participation {
-    entity: u32,
-    role: u8,
+struct Participation(u32);
+
+impl Participation {
+    fn new(entity: u32, role: u8) -> Self {
+        Self((entity << 3) | u32::from(role & 7))
+    }
+    fn entity(self) -> u32 {
+        self.0 >> 3
+    }
+    fn role(self) -> u8 {
+        (self.0 & 7) as u8
+    }
 }
 
 /// Text of an event that is not where its offsets say in the article.
@@ -214,13 +234,11 @@ struct ResolvedFilter<'f> {
 #[derive(Default)]
 struct StoreInner {
     revision: u64,
-    events: Vec<Option<StoredEvent>>,
-    free_slots: Vec<u32>,
-    event_slots: IdMap<u64, u32>,
+    events: Slab<StoredEvent>,
     timeline: BTreeMap<TimeKey, u32>,
     owned_text: IdMap<u64, OwnedText>,
     amounts: IdMap<u64, Box<[Amount]>>,
-    participations: usize,
+    spilled_participants: IdMap<u64, Box<[u32]>>,
     entities: Vec<EntityEntry>,
     /// Entity ids, and ids merged into another entity, to their entry.
     entity_ids: HashMap<Box<str>, u32>,
@@ -349,12 +367,12 @@ impl Store {
         // next catch-up.
         let revision = self.revision();
         let mut keys = Vec::new();
-        let mut next_slot = 0usize;
+        let mut next_slot = 0u32;
         loop {
             let inner = self.read();
             let resolved = inner.resolve_filter(filter);
-            let end = (next_slot + SLAB_SCAN_CHUNK).min(inner.events.len());
-            for event in inner.events[next_slot..end].iter().flatten() {
+            let end = (next_slot + SLAB_SCAN_CHUNK).min(inner.events.slot_bound());
+            for event in inner.events.range(next_slot, end) {
                 let stored_in = event.revision();
                 if stored_in > after_revision
                     && stored_in <= revision
@@ -364,7 +382,7 @@ impl Store {
                 }
             }
             next_slot = end;
-            if next_slot >= inner.events.len() {
+            if next_slot >= inner.events.slot_bound() {
                 break;
             }
         }
@@ -527,7 +545,7 @@ impl Store {
         Stats {
             articles: inner.articles.len() as u64,
             entities: inner.entities.len() as u64,
-            events: inner.event_slots.len() as u64,
+            events: inner.events.len() as u64,
             revision: inner.revision,
             approx_memory_bytes: inner.approx_memory_bytes() as u64,
             uptime_seconds: self.shared.started.elapsed().as_secs(),
@@ -553,12 +571,28 @@ fn byte_offset(text: &str, ascii: bool, cp: u32) -> Option<usize> {
 }
 
 impl StoreInner {
+    fn participants<'a>(
+        &'a self,
+        event: &'a StoredEvent,
+    ) -> impl Iterator<Item = Participation> + 'a {
+        let packed: &[u32] = if event.flags & FLAG_SPILLED_PARTICIPANTS != 0 {
+            self.spilled_participants.get(&event.id).map_or(&[], |p| p)
+        } else {
+            &event.participants[..usize::from(event.participant_count)]
+        };
+        packed.iter().map(|&p| Participation(p))
+    }
+
+    fn involves(&self, event: &StoredEvent, entity: u32) -> bool {
+        self.participants(event).any(|p| p.entity() == entity)
+    }
+
     fn event(&self, slot: u32) -> Option<&StoredEvent> {
-        self.events.get(slot as usize)?.as_ref()
+        self.events.get(slot)
     }
 
     fn event_at_key(&self, key: TimeKey) -> Option<&StoredEvent> {
-        let slot = *self.event_slots.get(&key_event_id(key))?;
+        let slot = self.events.find(key_event_id(key))?;
         self.event(slot).filter(|e| e.key() == key)
     }
 
@@ -607,9 +641,9 @@ impl StoreInner {
         }
         if let Some(entities) = &resolved.entities {
             let hit = if filter.match_all {
-                !entities.is_empty() && entities.iter().all(|&e| event.involves(e))
+                !entities.is_empty() && entities.iter().all(|&e| self.involves(event, e))
             } else {
-                entities.iter().any(|&e| event.involves(e))
+                entities.iter().any(|&e| self.involves(event, e))
             };
             if !hit {
                 return false;
@@ -679,15 +713,14 @@ impl StoreInner {
                 year_source: event.year_source,
                 text: date_text.to_owned(),
             },
-            participants: event
-                .participants
-                .iter()
+            participants: self
+                .participants(event)
                 .filter_map(|p| {
-                    let entity = &self.entities.get(p.entity as usize)?.entity;
+                    let entity = &self.entities.get(p.entity() as usize)?.entity;
                     Some(Participant {
                         entity_id: entity.id.clone(),
                         name: entity.name.clone(),
-                        role: p.role,
+                        role: p.role(),
                     })
                 })
                 .collect(),
@@ -862,7 +895,7 @@ impl StoreInner {
             .range(first..)
             .filter(|&&(_, id)| seen.insert(id))
             .filter_map(|&(_, id)| {
-                let slot = *self.event_slots.get(&id)?;
+                let slot = self.events.find(id)?;
                 let event = self.event(slot)?;
                 (event.revision() > after_revision && self.matches(event, &resolved))
                     .then(|| event.key())
@@ -919,7 +952,7 @@ impl StoreInner {
                 continue;
             }
             others.clear();
-            others.extend(event.participants.iter().map(|p| p.entity));
+            others.extend(self.participants(event).map(|p| p.entity()));
             if event.location != NO_LOCATION {
                 others.push(event.location);
             }
@@ -990,12 +1023,13 @@ impl StoreInner {
     }
 
     fn approx_memory_bytes(&self) -> usize {
-        let events = self.events.capacity() * size_of::<Option<StoredEvent>>()
-            + self.participations * size_of::<Participation>()
-            // Allocator bookkeeping of each participants slice.
-            + self.event_slots.len() * 16
-            + self.free_slots.capacity() * 4;
-        let event_slots = self.event_slots.capacity() * (size_of::<(u64, u32)>() + 1);
+        let events = self.events.heap_bytes();
+        let spilled = self.spilled_participants.capacity() * (size_of::<(u64, Box<[u32]>)>() + 1)
+            + self
+                .spilled_participants
+                .values()
+                .map(|p| p.len() * 4 + 16)
+                .sum::<usize>();
         // B-tree nodes hold 11 entries and run about two thirds full.
         let timeline = self.timeline.len() * (size_of::<(TimeKey, u32)>() * 3 / 2);
         let side_tables = self.owned_text.capacity() * (size_of::<(u64, OwnedText)>() + 1)
@@ -1059,7 +1093,7 @@ impl StoreInner {
             })
             .sum();
         let change_log = self.change_log.capacity() * size_of::<(u64, u64)>();
-        events + event_slots + timeline + side_tables + entities + articles + change_log
+        events + spilled + timeline + side_tables + entities + articles + change_log
     }
 
     // ---- publishing ----
@@ -1108,21 +1142,16 @@ impl StoreInner {
             let Some(&article) = self.article_ids.get(event.article_id.as_str()) else {
                 continue;
             };
-            let (mut stored, owned, amounts) = self.build_event(event, article, stored_revision);
-            if let Some(&slot) = self.event_slots.get(&event.id)
+            let built = self.build_event(event, article, stored_revision);
+            if let Some(slot) = self.events.find(event.id)
                 && let Some(existing) = self.event(slot)
             {
-                stored.revision = existing.revision;
-                let unchanged = *existing == stored
-                    && self.owned_text.get(&event.id) == owned.as_ref()
-                    && self.amounts.get(&event.id) == amounts.as_ref();
-                if unchanged {
+                if self.is_unchanged(existing, &built) {
                     continue;
                 }
-                stored.revision = stored_revision;
                 self.remove_event(slot);
             }
-            self.insert_event(stored, owned, amounts);
+            self.insert_event(built);
             outcome.events_upserted += 1;
             changed_ids.push(event.id);
         }
@@ -1374,21 +1403,15 @@ impl StoreInner {
         (index, changed)
     }
 
-    fn build_event(
-        &mut self,
-        event: &Event,
-        article: u32,
-        revision: u32,
-    ) -> (StoredEvent, Option<OwnedText>, Option<Box<[Amount]>>) {
-        let mut participants: Vec<Participation> = Vec::with_capacity(event.participants.len());
+    fn build_event(&mut self, event: &Event, article: u32, revision: u32) -> BuiltEvent {
+        let mut participants: Vec<u32> = Vec::with_capacity(event.participants.len());
         for participant in &event.participants {
             if let Some(entity) = self.ensure_entity(&participant.entity_id, &participant.name)
-                && !participants.iter().any(|p| p.entity == entity)
+                && !participants
+                    .iter()
+                    .any(|&p| Participation(p).entity() == entity)
             {
-                participants.push(Participation {
-                    entity,
-                    role: participant.role,
-                });
+                participants.push(Participation::new(entity, participant.role).0);
             }
         }
         let location = if event.location_id.is_empty() {
@@ -1441,6 +1464,14 @@ impl StoreInner {
             flags |= FLAG_AMOUNTS;
             event.amounts.clone().into_boxed_slice()
         });
+        let mut inline = [0; INLINE_PARTICIPANTS];
+        let spilled = if participants.len() > INLINE_PARTICIPANTS {
+            flags |= FLAG_SPILLED_PARTICIPANTS;
+            Some(participants.clone().into_boxed_slice())
+        } else {
+            inline[..participants.len()].copy_from_slice(&participants);
+            None
+        };
         let stored = StoredEvent {
             id: event.id,
             start: event.when.start.pack(),
@@ -1456,54 +1487,72 @@ impl StoreInner {
             kind: event.kind,
             year_source: event.when.year_source,
             flags,
-            participants: participants.into_boxed_slice(),
+            participant_count: if spilled.is_some() {
+                0
+            } else {
+                participants.len() as u8
+            },
+            participants: inline,
         };
-        let owned = (owned != OwnedText::default()).then_some(owned);
-        (stored, owned, amounts)
+        BuiltEvent {
+            stored,
+            owned: (owned != OwnedText::default()).then_some(owned),
+            amounts,
+            spilled,
+        }
     }
 
-    fn insert_event(
-        &mut self,
-        event: StoredEvent,
-        owned: Option<OwnedText>,
-        amounts: Option<Box<[Amount]>>,
-    ) {
-        let slot = match self.free_slots.pop() {
-            Some(slot) => slot,
-            None => {
-                self.events.push(None);
-                (self.events.len() - 1) as u32
-            }
-        };
-        self.timeline.insert(event.key(), slot);
-        self.event_slots.insert(event.id, slot);
-        for participant in event.participants.iter() {
-            self.entities[participant.entity as usize]
+    /// Whether a stored event is the same as a built one, apart from the revision.
+    fn is_unchanged(&self, existing: &StoredEvent, built: &BuiltEvent) -> bool {
+        let id = existing.id;
+        StoredEvent {
+            revision: built.stored.revision,
+            ..existing.clone()
+        } == built.stored
+            && self.owned_text.get(&id) == built.owned.as_ref()
+            && self.amounts.get(&id) == built.amounts.as_ref()
+            && self.spilled_participants.get(&id) == built.spilled.as_ref()
+    }
+
+    fn insert_event(&mut self, built: BuiltEvent) {
+        let BuiltEvent {
+            stored: event,
+            owned,
+            amounts,
+            spilled,
+        } = built;
+        let (id, key, article, location) = (event.id, event.key(), event.article, event.location);
+        if let Some(spilled) = spilled {
+            self.spilled_participants.insert(id, spilled);
+        }
+        if let Some(owned) = owned {
+            self.owned_text.insert(id, owned);
+        }
+        if let Some(amounts) = amounts {
+            self.amounts.insert(id, amounts);
+        }
+        let participants: Vec<Participation> = self.participants(&event).collect();
+        let slot = self.events.insert(event);
+        self.timeline.insert(key, slot);
+        for participant in &participants {
+            self.entities[participant.entity() as usize]
                 .events
                 .insert(slot);
         }
-        if let Some(entry) = self.entities.get_mut(event.location as usize) {
+        if let Some(entry) = self.entities.get_mut(location as usize) {
             entry.located.insert(slot);
         }
-        self.articles[event.article as usize].events.push(slot);
-        if let Some(owned) = owned {
-            self.owned_text.insert(event.id, owned);
-        }
-        if let Some(amounts) = amounts {
-            self.amounts.insert(event.id, amounts);
-        }
-        self.participations += event.participants.len();
-        self.events[slot as usize] = Some(event);
+        self.articles[article as usize].events.push(slot);
     }
 
     fn remove_event(&mut self, slot: u32) {
-        let Some(event) = self.events.get_mut(slot as usize).and_then(Option::take) else {
+        let Some(event) = self.events.remove(slot) else {
             return;
         };
         self.timeline.remove(&event.key());
-        self.event_slots.remove(&event.id);
-        for participant in event.participants.iter() {
-            self.entities[participant.entity as usize]
+        let participants: Vec<Participation> = self.participants(&event).collect();
+        for participant in &participants {
+            self.entities[participant.entity() as usize]
                 .events
                 .remove(&slot);
         }
@@ -1515,9 +1564,16 @@ impl StoreInner {
             .retain(|&s| s != slot);
         self.owned_text.remove(&event.id);
         self.amounts.remove(&event.id);
-        self.participations -= event.participants.len();
-        self.free_slots.push(slot);
+        self.spilled_participants.remove(&event.id);
     }
+}
+
+/// An incoming event in stored form, with what does not fit inline.
+struct BuiltEvent {
+    stored: StoredEvent,
+    owned: Option<OwnedText>,
+    amounts: Option<Box<[Amount]>>,
+    spilled: Option<Box<[u32]>>,
 }
 
 fn folded_surfaces(entity: &Entity) -> Vec<String> {
