@@ -93,6 +93,9 @@ pub struct RunArgs {
     /// The seed pages.
     #[arg(long, default_value = "../shared/seeds")]
     pub seeds_dir: PathBuf,
+    /// The extraction's gazetteers (countries, cities, organisations, names).
+    #[arg(long, default_value = "ingest-service/data")]
+    pub gazetteer_dir: PathBuf,
     /// Where results and child logs go.
     #[arg(long, default_value = "target/bench")]
     pub out_dir: PathBuf,
@@ -121,6 +124,7 @@ pub struct Settings {
     pub bin_dir: PathBuf,
     pub corpus_dir: PathBuf,
     pub seeds_dir: PathBuf,
+    pub gazetteer_dir: PathBuf,
     pub out_dir: PathBuf,
     #[serde(skip)]
     pub update_doc: Option<PathBuf>,
@@ -178,6 +182,7 @@ impl RunArgs {
             bin_dir,
             corpus_dir: self.corpus_dir,
             seeds_dir: self.seeds_dir,
+            gazetteer_dir: self.gazetteer_dir,
             out_dir: self.out_dir,
             update_doc: self.update_doc,
         })
@@ -206,4 +211,6 @@ pub struct CeilingArgs {
     pub corpus_dir: PathBuf,
     #[arg(long)]
     pub seeds_dir: PathBuf,
+    #[arg(long)]
+    pub gazetteer_dir: PathBuf,
 }

@@ -102,12 +102,98 @@ pub struct CorpusProfile {
     pub titles: Vec<String>,
     /// Raw documents (`*.txt`) beside the gold files, plus the seed pages.
     pub documents: Vec<PathBuf>,
+    pub gazetteer: Gazetteer,
+}
+
+/// The extraction's gazetteers (`ingest-service/data/`): real countries with ISO codes, cities
+/// with their country, organisations with their ids, and given names and surname endings.
+#[derive(Clone, Debug, Default)]
+pub struct Gazetteer {
+    /// (ISO code, name, other names and demonyms)
+    pub countries: Vec<(String, String, Vec<String>)>,
+    /// (name, ISO code of the country, other names)
+    pub cities: Vec<(String, String, Vec<String>)>,
+    /// (id key, name, other names, ISO code)
+    pub organizations: Vec<(String, String, Vec<String>, String)>,
+    pub given_names: Vec<String>,
+    pub surname_endings: Vec<String>,
+}
+
+impl Gazetteer {
+    /// Reads the gazetteer files in `dir`; a missing folder gives an empty gazetteer.
+    pub fn load(dir: &Path) -> anyhow::Result<Gazetteer> {
+        let mut gazetteer = Gazetteer::default();
+        if !dir.is_dir() {
+            return Ok(gazetteer);
+        }
+        let rows = |name: &str| -> anyhow::Result<Vec<Vec<String>>> {
+            let path = dir.join(name);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Ok(text
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty() && !line.starts_with('#'))
+                .map(|line| line.split('|').map(|f| f.trim().to_string()).collect())
+                .collect())
+        };
+        let list = |field: Option<&String>| -> Vec<String> {
+            field
+                .map(|f| {
+                    f.split(';')
+                        .map(str::trim)
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        for row in rows("countries.txt")? {
+            if row.len() >= 2 {
+                let mut aliases = list(row.get(2));
+                aliases.extend(list(row.get(3)));
+                gazetteer
+                    .countries
+                    .push((row[0].clone(), row[1].clone(), aliases));
+            }
+        }
+        for row in rows("cities.txt")? {
+            if row.len() >= 2 {
+                gazetteer
+                    .cities
+                    .push((row[0].clone(), row[1].clone(), list(row.get(2))));
+            }
+        }
+        for row in rows("organizations.txt")? {
+            if row.len() >= 2 {
+                let code = row.get(3).cloned().unwrap_or_default();
+                gazetteer.organizations.push((
+                    row[0].clone(),
+                    row[1].clone(),
+                    list(row.get(2)),
+                    code,
+                ));
+            }
+        }
+        for row in rows("people.txt")? {
+            match (row.first().map(String::as_str), row.get(1)) {
+                (Some("given"), Some(name)) => gazetteer.given_names.push(name.clone()),
+                (Some("suffix"), Some(ending)) => gazetteer.surname_endings.push(ending.clone()),
+                _ => {}
+            }
+        }
+        Ok(gazetteer)
+    }
 }
 
 impl CorpusProfile {
-    /// Reads every `*.json` gold file under `corpus_dir` (one level of sub-folders) and lists the
-    /// raw texts under `corpus_dir` and `seeds_dir`.
-    pub fn load(corpus_dir: &Path, seeds_dir: &Path) -> anyhow::Result<CorpusProfile> {
+    /// Reads every `*.json` gold file under `corpus_dir` (one level of sub-folders), lists the
+    /// raw texts under `corpus_dir` and `seeds_dir`, and reads the gazetteers.
+    pub fn load(
+        corpus_dir: &Path,
+        seeds_dir: &Path,
+        gazetteer_dir: &Path,
+    ) -> anyhow::Result<CorpusProfile> {
         let mut gold_files = Vec::new();
         let mut documents = Vec::new();
         for sub in sorted_entries(corpus_dir)? {
@@ -134,6 +220,7 @@ impl CorpusProfile {
         }
         let mut profile = CorpusProfile {
             documents,
+            gazetteer: Gazetteer::load(gazetteer_dir)?,
             ..CorpusProfile::default()
         };
         let mut entity_index: HashMap<(Kind, String), usize> = HashMap::new();

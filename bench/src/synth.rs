@@ -3,10 +3,13 @@
 //!
 //! How the data is made (also in BENCHMARKS.md):
 //! - Entities: every real entity of the gold corpus (name, kind, mentions as aliases, role), most
-//!   named first, then a long tail so that bigger stores know more entities (one entity per 40
-//!   events, 1,000 to 250,000): people whose first names come from the gold people and whose
-//!   surnames recombine halves of gold surnames ("Luka" + "shevich"), cities recombined the same
-//!   way, and state bodies built from the gold countries ("Ministry of Economy of Latvia").
+//!   named first, with the ids and ISO codes of the extraction's gazetteers
+//!   (`ingest-service/data/`); then every country, city and organisation of those gazetteers;
+//!   then a long tail so that bigger stores know more entities (one entity per 40 events, 1,000
+//!   to 250,000): people with a given name from the gold people or the gazetteer and a surname
+//!   made of a gold surname's stem and a gazetteer surname ending ("Lukash" + "ov"), cities
+//!   recombining halves of real city names, and state bodies of real countries ("Ministry of
+//!   Economy of Latvia").
 //! - Popularity: within each entity kind, participants are drawn with Zipf weights (s = 1) over
 //!   that ranking, so a few entities take part in many events and most in few, as in the news.
 //! - Events: kind, participant count, participant entity kinds, location rate, start year,
@@ -15,7 +18,7 @@
 //! - Articles: 1 to 6 events each, in one batch with their events; the article text is its
 //!   events' sentences, so sentence offsets are real; titles are real gold titles.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use newsline_proto::v1 as pb;
@@ -117,6 +120,57 @@ const BODIES: [&str; 8] = [
     "State Security Committee of",
 ];
 
+/// Entities under construction, with unique ids.
+#[derive(Default)]
+struct Entities {
+    list: Vec<pb::Entity>,
+    kinds: Vec<Kind>,
+    ids: HashSet<String>,
+    country_codes: HashSet<String>,
+}
+
+impl Entities {
+    /// Adds an entity unless its id is taken.
+    fn add(
+        &mut self,
+        id: String,
+        kind: Kind,
+        name: String,
+        aliases: Vec<String>,
+        roles: Vec<String>,
+        country_code: String,
+    ) {
+        if !self.ids.insert(id.clone()) {
+            return;
+        }
+        self.kinds.push(kind);
+        self.list.push(pb::Entity {
+            id,
+            kind: proto_entity_kind(kind) as i32,
+            name,
+            aliases,
+            roles,
+            country_code,
+        });
+    }
+}
+
+/// A surname without the ending the gazetteer knows ("Lukashenka" -> "Lukash").
+fn surname_stem(surname: &str, endings: &[&str]) -> String {
+    endings
+        .iter()
+        .filter_map(|ending| {
+            let cut = surname.len().checked_sub(ending.len())?;
+            (cut >= 3
+                && surname.is_char_boundary(cut)
+                && surname[cut..].eq_ignore_ascii_case(ending))
+            .then_some(cut)
+        })
+        .min()
+        .map(|cut| surname[..cut].to_string())
+        .unwrap_or_else(|| surname.to_string())
+}
+
 /// How many distinct entities a store of `events` events mentions.
 pub fn entities_for(events: u64) -> usize {
     (events / 40).clamp(1_000, 250_000) as usize
@@ -125,127 +179,213 @@ pub fn entities_for(events: u64) -> usize {
 impl Universe {
     pub fn build(profile: &CorpusProfile, entity_target: usize, seed: u64) -> Universe {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_0e17);
-        let mut entities: Vec<pb::Entity> = Vec::new();
-        let mut ids: HashSet<String> = HashSet::new();
-        let mut country_codes: HashSet<String> = HashSet::new();
-        let mut kinds: Vec<Kind> = Vec::new();
-
-        for real in &profile.entities {
-            let id = match real.kind {
-                Kind::Country => {
-                    format!("country:{}", allocate_code(&real.name, &mut country_codes))
-                }
-                kind => format!("{}:{}", kind_prefix(kind), slug(&real.name)),
-            };
-            if !ids.insert(id.clone()) {
-                continue;
+        let gazetteer = &profile.gazetteer;
+        let mut entities = Entities::default();
+        for (code, _, _) in &gazetteer.countries {
+            entities.country_codes.insert(code.clone());
+        }
+        // Gazetteer lookups by folded name or alias.
+        let mut country_by_name: HashMap<String, usize> = HashMap::new();
+        for (index, (_, name, aliases)) in gazetteer.countries.iter().enumerate() {
+            for form in std::iter::once(name).chain(aliases) {
+                country_by_name.entry(slug(form)).or_insert(index);
             }
-            kinds.push(real.kind);
-            entities.push(pb::Entity {
-                id: id.clone(),
-                kind: proto_entity_kind(real.kind) as i32,
-                name: real.name.clone(),
-                aliases: real.aliases.clone(),
-                roles: real.role.iter().cloned().collect(),
-                country_code: if real.kind == Kind::Country {
-                    id["country:".len()..].to_string()
-                } else {
-                    String::new()
-                },
-            });
+        }
+        let city_by_name: HashMap<String, usize> = gazetteer
+            .cities
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (name, _, aliases))| {
+                std::iter::once(name)
+                    .chain(aliases)
+                    .map(move |f| (slug(f), i))
+            })
+            .collect();
+        let mut organization_by_name: HashMap<String, usize> = HashMap::new();
+        for (index, (_, name, aliases, _)) in gazetteer.organizations.iter().enumerate() {
+            for form in std::iter::once(name).chain(aliases) {
+                organization_by_name.entry(slug(form)).or_insert(index);
+            }
         }
 
-        let real_of = |kind: Kind| -> Vec<&str> {
-            profile
-                .entities
-                .iter()
-                .filter(|e| e.kind == kind)
-                .map(|e| e.name.as_str())
-                .collect()
-        };
-        let people = real_of(Kind::Person);
-        let first_names: Vec<&str> =
-            unique(people.iter().filter_map(|n| n.split_whitespace().next()));
-        let surnames: Vec<&str> = unique(
+        // The real entities of the gold corpus first, most named first, with the gazetteer's ids
+        // and codes where it knows them.
+        for real in &profile.entities {
+            let key = slug(&real.name);
+            let (id, code) = match real.kind {
+                Kind::Country => match country_by_name.get(&key) {
+                    Some(&i) => {
+                        let code = gazetteer.countries[i].0.clone();
+                        (format!("country:{code}"), code)
+                    }
+                    None => {
+                        let code = allocate_code(&real.name, &mut entities.country_codes);
+                        (format!("country:{code}"), code)
+                    }
+                },
+                Kind::City => (
+                    format!("city:{key}"),
+                    city_by_name
+                        .get(&key)
+                        .map(|&i| gazetteer.cities[i].1.clone())
+                        .unwrap_or_default(),
+                ),
+                Kind::Organization => match organization_by_name.get(&key) {
+                    Some(&i) => {
+                        let (id_key, _, _, code) = &gazetteer.organizations[i];
+                        (format!("organization:{id_key}"), code.clone())
+                    }
+                    None => (format!("organization:{key}"), String::new()),
+                },
+                Kind::Person => (format!("person:{key}"), String::new()),
+            };
+            entities.add(
+                id,
+                real.kind,
+                real.name.clone(),
+                real.aliases.clone(),
+                real.role.iter().cloned().collect(),
+                code,
+            );
+        }
+        // Then every gazetteer entry the corpus did not name.
+        for (code, name, aliases) in &gazetteer.countries {
+            entities.add(
+                format!("country:{code}"),
+                Kind::Country,
+                name.clone(),
+                aliases.clone(),
+                Vec::new(),
+                code.clone(),
+            );
+        }
+        for (name, code, aliases) in &gazetteer.cities {
+            entities.add(
+                format!("city:{}", slug(name)),
+                Kind::City,
+                name.clone(),
+                aliases.clone(),
+                Vec::new(),
+                code.clone(),
+            );
+        }
+        for (key, name, aliases, code) in &gazetteer.organizations {
+            entities.add(
+                format!("organization:{key}"),
+                Kind::Organization,
+                name.clone(),
+                aliases.clone(),
+                Vec::new(),
+                code.clone(),
+            );
+        }
+
+        // Then a long tail made from the same material.
+        let people = profile
+            .entities
+            .iter()
+            .filter(|e| e.kind == Kind::Person)
+            .map(|e| e.name.as_str())
+            .collect::<Vec<_>>();
+        let mut given_names: Vec<&str> = people
+            .iter()
+            .filter_map(|n| n.split_whitespace().next())
+            .collect();
+        given_names.extend(gazetteer.given_names.iter().map(String::as_str));
+        let given_names = unique(given_names.into_iter());
+        let endings: Vec<&str> = gazetteer
+            .surname_endings
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let stems: Vec<String> = unique(
             people
                 .iter()
                 .filter(|n| n.split_whitespace().count() > 1)
                 .filter_map(|n| n.split_whitespace().last()),
-        );
-        let (surname_heads, surname_tails) = halves(&surnames);
-        let cities = real_of(Kind::City);
-        let (city_heads, city_tails) = halves(&cities);
+        )
+        .into_iter()
+        .map(|surname| surname_stem(surname, &endings))
+        .filter(|stem| stem.chars().count() >= 3)
+        .collect();
+        let mut city_names: Vec<&str> = profile
+            .entities
+            .iter()
+            .filter(|e| e.kind == Kind::City)
+            .map(|e| e.name.as_str())
+            .collect();
+        city_names.extend(gazetteer.cities.iter().map(|(name, _, _)| name.as_str()));
+        let (city_heads, city_tails) = halves(&city_names);
         let countries: Vec<(String, String)> = entities
+            .list
             .iter()
             .filter(|e| e.kind == pb::EntityKind::Country as i32)
             .map(|e| (e.name.clone(), e.country_code.clone()))
             .collect();
 
         let mut attempts = 0usize;
-        while entities.len() < entity_target && attempts < entity_target * 20 {
+        while entities.list.len() < entity_target && attempts < entity_target * 20 {
             attempts += 1;
             let roll: f64 = rng.random();
-            let (kind, name, role, code) =
-                if roll < 0.5 && !first_names.is_empty() && !surname_heads.is_empty() {
-                    let surname = format!(
-                        "{}{}",
-                        surname_heads.choose(&mut rng).expect("non-empty"),
-                        surname_tails.choose(&mut rng).expect("non-empty")
-                    );
-                    let name = format!(
-                        "{} {}",
-                        first_names.choose(&mut rng).expect("non-empty"),
-                        surname
-                    );
-                    let role = (rng.random::<f64>() < 0.3 && !countries.is_empty()).then(|| {
-                        let (country, _) = countries.choose(&mut rng).expect("non-empty");
-                        format!("Ambassador of {country}")
-                    });
-                    (Kind::Person, name, role, String::new())
-                } else if roll < 0.75 && !city_heads.is_empty() {
-                    let head = city_heads.choose(&mut rng).expect("non-empty");
-                    let tail = city_tails.choose(&mut rng).expect("non-empty");
-                    let code = countries
-                        .choose(&mut rng)
-                        .map(|(_, c)| c.clone())
-                        .unwrap_or_default();
-                    (Kind::City, format!("{head}{tail}"), None, code)
-                } else if !countries.is_empty() {
-                    let (country, code) = countries.choose(&mut rng).expect("non-empty");
-                    let body = BODIES.choose(&mut rng).expect("non-empty");
-                    let name = if *body == "Embassy of" {
-                        let (host, _) = countries.choose(&mut rng).expect("non-empty");
-                        format!("{body} {country} in {host}")
-                    } else {
-                        format!("{body} {country}")
-                    };
-                    (Kind::Organization, name, None, code.clone())
-                } else {
-                    continue;
+            if roll < 0.5 && !given_names.is_empty() && !stems.is_empty() {
+                let stem = stems.choose(&mut rng).expect("non-empty");
+                let surname = match endings.choose(&mut rng) {
+                    Some(ending) if rng.random::<f64>() < 0.7 => format!("{stem}{ending}"),
+                    _ => stem.clone(),
                 };
-            let id = format!("{}:{}", kind_prefix(kind), slug(&name));
-            if !ids.insert(id.clone()) {
-                continue;
+                let name = format!(
+                    "{} {surname}",
+                    given_names.choose(&mut rng).expect("non-empty")
+                );
+                let roles = if rng.random::<f64>() < 0.3 && !countries.is_empty() {
+                    let (country, _) = countries.choose(&mut rng).expect("non-empty");
+                    vec![format!("Ambassador of {country}")]
+                } else {
+                    Vec::new()
+                };
+                let id = format!("person:{}", slug(&name));
+                entities.add(id, Kind::Person, name, vec![surname], roles, String::new());
+            } else if roll < 0.75 && !city_heads.is_empty() {
+                let head = city_heads.choose(&mut rng).expect("non-empty");
+                let tail = city_tails.choose(&mut rng).expect("non-empty");
+                let code = countries
+                    .choose(&mut rng)
+                    .map(|(_, c)| c.clone())
+                    .unwrap_or_default();
+                let name = format!("{head}{tail}");
+                entities.add(
+                    format!("city:{}", slug(&name)),
+                    Kind::City,
+                    name,
+                    Vec::new(),
+                    Vec::new(),
+                    code,
+                );
+            } else if !countries.is_empty() {
+                let (country, code) = countries.choose(&mut rng).expect("non-empty");
+                let body = BODIES.choose(&mut rng).expect("non-empty");
+                let name = if *body == "Embassy of" {
+                    let (host, _) = countries.choose(&mut rng).expect("non-empty");
+                    format!("{body} {country} in {host}")
+                } else {
+                    format!("{body} {country}")
+                };
+                let id = format!("organization:{}", slug(&name));
+                entities.add(
+                    id,
+                    Kind::Organization,
+                    name,
+                    Vec::new(),
+                    Vec::new(),
+                    code.clone(),
+                );
             }
-            let aliases = match kind {
-                Kind::Person => name
-                    .split_whitespace()
-                    .last()
-                    .map(str::to_string)
-                    .into_iter()
-                    .collect(),
-                _ => Vec::new(),
-            };
-            kinds.push(kind);
-            entities.push(pb::Entity {
-                id,
-                kind: proto_entity_kind(kind) as i32,
-                name,
-                aliases,
-                roles: role.into_iter().collect(),
-                country_code: code,
-            });
         }
+        let Entities {
+            list: entities,
+            kinds,
+            ..
+        } = entities;
 
         let by_kind = Kind::ALL.map(|kind| {
             Weighted::zipf(
@@ -329,6 +469,8 @@ pub struct Generator {
     entity_published: Vec<bool>,
     /// How many generated events each entity takes part in or is the location of, by index.
     pub entity_event_counts: Vec<u32>,
+    /// How many generated events each entity takes part in as a participant, by index.
+    pub participant_event_counts: Vec<u32>,
 }
 
 impl Generator {
@@ -343,6 +485,7 @@ impl Generator {
             next_article: 0,
             entity_published: vec![false; entities],
             entity_event_counts: vec![0; entities],
+            participant_event_counts: vec![0; entities],
         }
     }
 
@@ -512,6 +655,9 @@ impl Generator {
         for &i in &named {
             self.entity_event_counts[i as usize] += 1;
         }
+        for &i in &chosen {
+            self.participant_event_counts[i as usize] += 1;
+        }
         let rng = &mut self.rng;
         let when = make_date(universe, rng);
         let amounts = if kind == pb::EventKind::Trade {
@@ -647,15 +793,6 @@ pub fn mix(seed: u64, index: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn kind_prefix(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Person => "person",
-        Kind::Country => "country",
-        Kind::Organization => "organization",
-        Kind::City => "city",
-    }
-}
-
 fn proto_entity_kind(kind: Kind) -> pb::EntityKind {
     match kind {
         Kind::Person => pb::EntityKind::Person,
@@ -747,8 +884,14 @@ mod tests {
     use super::*;
 
     fn tiny_profile() -> CorpusProfile {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-        CorpusProfile::load(&dir, &dir.join("../seeds")).expect("the shared gold corpus loads")
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = root.join("../../shared/corpus");
+        CorpusProfile::load(
+            &dir,
+            &dir.join("../seeds"),
+            &root.join("../ingest-service/data"),
+        )
+        .expect("the shared gold corpus loads")
     }
 
     #[test]
@@ -810,6 +953,25 @@ mod tests {
         }
         assert_eq!(events, 10_001);
         assert_eq!(generator.events_made(), 10_001);
+    }
+
+    #[test]
+    fn real_entities_get_gazetteer_ids_and_the_tail_looks_like_names() {
+        let profile = tiny_profile();
+        let universe = Universe::build(&profile, 5_000, 3);
+        let ids: HashSet<&str> = universe.entities.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(ids.len(), universe.entities.len());
+        if !profile.gazetteer.countries.is_empty() {
+            assert!(ids.contains("country:BY"));
+        }
+        assert!(
+            universe
+                .entities
+                .iter()
+                .any(|e| e.id.starts_with("person:") && e.name.contains(' '))
+        );
+        assert_eq!(surname_stem("Lukashenka", &["enka", "ka"]), "Lukash");
+        assert_eq!(surname_stem("Makei", &["enka"]), "Makei");
     }
 
     #[test]

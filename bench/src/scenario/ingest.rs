@@ -19,6 +19,9 @@ use tokio_stream::wrappers::ReceiverStream;
 use crate::procs;
 use crate::stats::Figure;
 
+/// Longest wait for the next document's answer.
+const ANSWER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[derive(Clone, Debug, Serialize)]
 pub struct IngestRun {
     pub documents: u64,
@@ -128,7 +131,14 @@ pub async fn run_once(
         stored_articles: 0,
         seconds: 0.0,
     };
-    while let Some(answer) = answers.message().await.context("reading IngestDocuments")? {
+    // Stop at the last answer rather than at the end of the stream: the clock is about the
+    // documents, and a server slow to close the stream must not hang the harness.
+    while run.documents < documents.len() as u64 {
+        let answer = tokio::time::timeout(ANSWER_TIMEOUT, answers.message())
+            .await
+            .with_context(|| format!("no IngestDocuments answer within {ANSWER_TIMEOUT:?}"))?
+            .context("reading IngestDocuments")?
+            .context("the IngestDocuments stream ended before every document was answered")?;
         run.documents += 1;
         match (answer.result, answer.error) {
             (Some(result), None) => {

@@ -53,8 +53,10 @@ impl LoadReport {
 /// What the loaded store holds, for choosing the queries that read it.
 pub struct Loaded {
     pub report: LoadReport,
-    /// Events per entity, by index into `Universe::entities`.
+    /// Events per entity (as participant or location), by index into `Universe::entities`.
     pub entity_event_counts: Vec<u32>,
+    /// Events per entity as a participant only.
+    pub participant_event_counts: Vec<u32>,
 }
 
 /// Publishes `events` generated events (with their articles and entities) in batches of about
@@ -106,6 +108,7 @@ pub async fn load(
             encoded_event_bytes: sent.encoded_event_bytes,
         },
         entity_event_counts: sent.entity_event_counts,
+        participant_event_counts: sent.participant_event_counts,
     })
 }
 
@@ -118,6 +121,7 @@ pub struct Sent {
     pub text_bytes: u64,
     pub encoded_event_bytes: u64,
     pub entity_event_counts: Vec<u32>,
+    pub participant_event_counts: Vec<u32>,
 }
 
 /// Streams generated batches through one `Publish` stream; returns what was sent and the number
@@ -164,6 +168,7 @@ pub async fn publish(
             }
         }
         sent.entity_event_counts = generator.entity_event_counts;
+        sent.participant_event_counts = generator.participant_event_counts;
         sent
     });
     let mut sink = RecordSinkServiceClient::new(channel)
