@@ -17,7 +17,8 @@ it is ```json or ```text, is the output the docs show. The test:
 
 Without --query-addr/--ingest-addr it starts the real binaries (NEWSLINE_BIN_DIR, default
 target/debug) on free loopback ports and ingests seeds/ first, like the client tests.
-`--update` rewrites the shown outputs from the live services instead of checking them; read the diff.
+`--update` rewrites the shown outputs from the live services instead of checking them (long strings
+and lists cut with "…", streams to as many messages as were shown); read the diff.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class Outcome:
     example: Example
     problems: list[str] = field(default_factory=list)
     actual: str = ""
+    # False when the command hung or failed in a way the docs do not show: its output is no sample.
+    usable_as_sample: bool = False
 
 
 def fenced_blocks(lines: list[str]) -> list[Block]:
@@ -222,6 +225,8 @@ def run_example(example: Example, query_address: str, ingest_address: str) -> Ou
     except subprocess.TimeoutExpired:
         outcome.problems.append(f"did not finish within {COMMAND_TIMEOUT_SECONDS}s")
         return outcome
+    shows_error = example.output_block is not None and split_error(example.output_block.text)[1] is not None
+    outcome.usable_as_sample = (finished.returncode != 0) == shows_error
     # grpcurl prints an RPC's error on stderr; the docs show it as the output.
     outcome.actual = finished.stdout if finished.returncode == 0 else (finished.stdout + finished.stderr)
     if example.output_block is None:
@@ -306,7 +311,7 @@ def main() -> int:
     if bool(options.query_addr) != bool(options.ingest_addr):
         parser.error("give both --query-addr and --ingest-addr, or neither")
 
-    documents = options.docs or [path for path in DEFAULT_DOCS if path.exists()]
+    documents = [path.resolve() for path in options.docs] or [path for path in DEFAULT_DOCS if path.exists()]
     examples = [example for path in documents for example in examples_in(path)]
     if not examples:
         print(f"docs-test: no grpcurl examples in {', '.join(str(d) for d in documents)}")
@@ -326,7 +331,9 @@ def main() -> int:
 
     if options.update:
         for path in documents:
-            mine = [o for o in outcomes if o.example.path == path and o.example.output_block is not None]
+            mine = [o for o in outcomes if o.example.path == path and o.example.output_block is not None and o.usable_as_sample]
+            for skipped in (o for o in outcomes if o.example.path == path and o.example.output_block is not None and not o.usable_as_sample):
+                print(f"docs-test: not updated, the command failed: {path.relative_to(REPO_ROOT)}:{skipped.example.line}: {'; '.join(skipped.problems)}")
             print(f"docs-test: {path.relative_to(REPO_ROOT)}: {rewrite(path, mine) if mine else 0} outputs updated")
         return 0
 
