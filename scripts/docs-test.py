@@ -16,7 +16,8 @@ it is ```json or ```text, is the output the docs show. The test:
   * for other text output (`list`, `describe`), compares the lines exactly.
 
 Without --query-addr/--ingest-addr it starts the real binaries (NEWSLINE_BIN_DIR, default
-target/debug) on free loopback ports and ingests seeds/ first, like the client tests.
+target/debug) on free loopback ports and ingests seeds/ first, like the client tests. Against
+services that already ran the examples, Publish answers `duplicate` and the shapes differ.
 `--update` rewrites the shown outputs from the live services instead of checking them (long strings
 and lists cut with "…", streams to as many messages as were shown); read the diff.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -64,6 +66,10 @@ class Outcome:
     actual: str = ""
     # False when the command hung or failed in a way the docs do not show: its output is no sample.
     usable_as_sample: bool = False
+
+
+def display(path: Path) -> str:
+    return os.path.relpath(path, REPO_ROOT)
 
 
 def fenced_blocks(lines: list[str]) -> list[Block]:
@@ -333,13 +339,13 @@ def main() -> int:
         for path in documents:
             mine = [o for o in outcomes if o.example.path == path and o.example.output_block is not None and o.usable_as_sample]
             for skipped in (o for o in outcomes if o.example.path == path and o.example.output_block is not None and not o.usable_as_sample):
-                print(f"docs-test: not updated, the command failed: {path.relative_to(REPO_ROOT)}:{skipped.example.line}: {'; '.join(skipped.problems)}")
-            print(f"docs-test: {path.relative_to(REPO_ROOT)}: {rewrite(path, mine) if mine else 0} outputs updated")
+                print(f"docs-test: not updated, the command failed: {display(path)}:{skipped.example.line}: {'; '.join(skipped.problems)}")
+            print(f"docs-test: {display(path)}: {rewrite(path, mine) if mine else 0} outputs updated")
         return 0
 
     failures = 0
     for outcome in outcomes:
-        where = f"{outcome.example.path.relative_to(REPO_ROOT)}:{outcome.example.line}"
+        where = f"{display(outcome.example.path)}:{outcome.example.line}"
         if outcome.problems:
             failures += 1
             print(f"FAIL {where}: {outcome.example.command}")
