@@ -19,13 +19,16 @@ go_env=(env GO111MODULE=off "GOPATH=$repo_root/clients/go:/usr/share/gocode" GOF
 
 run_python() {
   python3 clients/python/generate.py --check &&
-    (cd clients/python && python3 -m pytest -q -p no:cacheprovider tests)
+    (cd clients/python && NEWSLINE_REQUIRE_ALL_CLIENTS=1 python3 -m pytest -q -p no:cacheprovider tests)
 }
 
+# The Python suite also runs the Node and Go examples (same output in every client), so Node's
+# dependencies are installed before any suite.
+if [ ! -d clients/node/node_modules ]; then
+  (cd clients/node && npm ci --no-audit --no-fund --loglevel=error) || { echo "clients-test: npm ci failed"; exit 1; }
+fi
+
 run_node() {
-  if [ ! -d clients/node/node_modules ]; then
-    (cd clients/node && npm ci --no-audit --no-fund --loglevel=error) || return 1
-  fi
   (cd clients/node && node --test --test-concurrency=1 test/*.test.js)
 }
 

@@ -40,7 +40,7 @@ OUTPUT_LANGUAGES = {"json", "text", "output"}
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>```+)\s*(?P<lang>[\w+-]*)\s*$")
 QUERY_PORT = re.compile(r"\b(?:localhost|127\.0\.0\.1):50051\b")
 INGEST_PORT = re.compile(r"\b(?:localhost|127\.0\.0\.1):50052\b")
-COMMAND_TIMEOUT_SECONDS = 60
+COMMAND_TIMEOUT_SECONDS = 30
 
 
 @dataclass
