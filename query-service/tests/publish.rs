@@ -247,3 +247,106 @@ async fn entities_merge_by_alias_and_references_follow_the_merge() {
     assert_eq!(by_alias, by_id);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn unusual_events_round_trip_unchanged() {
+    let server = TestServer::start().await;
+    let a = article(
+        "article:000000000000000e",
+        "Five leaders met. Nothing else.",
+    );
+    // More participants than fit inline, a sentence that is not where its offsets say, a date
+    // text outside the sentence, amounts and a planned flag.
+    let mut crowded = event(
+        200,
+        &a,
+        "Five leaders met.",
+        EventKind::Conference,
+        date(2015, 9, 0),
+        &[
+            LUKASHENKA,
+            PUTIN,
+            TRONG,
+            "person:xi-jinping",
+            "person:angela-merkel",
+        ],
+        MINSK,
+    );
+    crowded.participants[4].role = pb::ParticipantRole::Guest as i32;
+    crowded.participants[4].name = "Angela Merkel".into();
+    crowded.planned = true;
+    let when = crowded.when.as_mut().unwrap();
+    when.end = Some(date(2015, 10, 0));
+    when.text = "in September – October".into();
+    when.year_inferred = true;
+    when.year_source = pb::YearSource::Article as i32;
+    crowded.amounts = vec![pb::Amount {
+        value: 245_000_000.0,
+        currency: "USD".into(),
+        metric: pb::TradeMetric::Turnover as i32,
+        period: None,
+        text: "$245m".into(),
+    }];
+    let mut misplaced = event(
+        201,
+        &a,
+        "Nothing else.",
+        EventKind::Other,
+        date(2016, 1, 1),
+        &[PUTIN],
+        "",
+    );
+    misplaced.sentence = "A sentence from elsewhere.".into();
+    misplaced.sentence_end = misplaced.sentence_start + 26;
+    let published = vec![crowded.clone(), misplaced.clone()];
+    server
+        .publish_ok(vec![batch(1, vec![a], entities(), published)])
+        .await;
+
+    let timeline = server.timeline(Default::default()).await.unwrap();
+    let stored: Vec<pb::Event> = timeline.into_iter().map(|i| i.event.unwrap()).collect();
+    let participant_ids: Vec<&str> = stored[0]
+        .participants
+        .iter()
+        .map(|p| p.entity_id.as_str())
+        .collect();
+    assert_eq!(
+        participant_ids,
+        [
+            LUKASHENKA,
+            PUTIN,
+            TRONG,
+            "person:xi-jinping",
+            "person:angela-merkel"
+        ]
+    );
+    assert_eq!(stored[0].participants[4].name, "Angela Merkel");
+    assert_eq!(
+        stored[0].participants[4].role,
+        pb::ParticipantRole::Guest as i32
+    );
+    assert_eq!(stored[0].when, crowded.when);
+    assert_eq!(stored[0].amounts, crowded.amounts);
+    assert!(stored[0].planned);
+    assert_eq!(stored[1].sentence, misplaced.sentence);
+    assert_eq!(
+        (stored[1].sentence_start, stored[1].sentence_end),
+        (misplaced.sentence_start, misplaced.sentence_end)
+    );
+    // The fifth participant is indexed like the first.
+    assert_eq!(
+        server
+            .timeline_ids(pb::TimelineFilter {
+                entity_ids: vec!["person:angela-merkel".into()],
+                ..Default::default()
+            })
+            .await,
+        [event_id(200)]
+    );
+    // Publishing the same records again changes nothing.
+    let mut again = batch(2, vec![], vec![], vec![crowded, misplaced]);
+    again.producer_id = "another".into();
+    let acks = server.publish_ok(vec![again]).await;
+    assert_eq!((acks[0].events_upserted, acks[0].revision), (0, 1));
+    server.stop().await;
+}

@@ -1587,3 +1587,31 @@ fn dedup_in_order(items: &mut Vec<String>) {
     let mut seen = HashSet::new();
     items.retain(|item| seen.insert(item.clone()));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_events_stay_compact() {
+        // The per-event memory budget (200 bytes with indexes) is designed around this.
+        assert_eq!(size_of::<StoredEvent>(), 64);
+        assert_eq!(size_of::<Option<StoredEvent>>(), 64);
+    }
+
+    #[test]
+    fn participations_pack_entity_and_role() {
+        let packed = Participation::new(123_456, 5);
+        assert_eq!((packed.entity(), packed.role()), (123_456, 5));
+    }
+
+    #[test]
+    fn code_point_offsets_map_to_bytes() {
+        let text = "Trọng met Xi";
+        assert_eq!(byte_offset(text, false, 6), Some(text.find("met").unwrap()));
+        assert_eq!(byte_offset(text, false, 12), Some(text.len()));
+        assert_eq!(byte_offset(text, false, 13), None);
+        assert_eq!(byte_offset("abc", true, 3), Some(3));
+        assert_eq!(byte_offset("abc", true, 4), None);
+    }
+}
