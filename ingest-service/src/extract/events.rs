@@ -518,18 +518,16 @@ pub fn extract_events(
         let planned = cues.iter().any(|c| c.value == CueClass::Planned);
         let dates = resolver.resolve(sentence, planned);
         // A trigger inside a date ("after the visit") names the earlier happening, not a new one.
+        let actors: Vec<Actor> = context.actors(Span {
+            start: offset,
+            end: span.end,
+        });
         let triggers: Vec<Trigger> = TRIGGERS
             .find(sentence)
             .into_iter()
             .filter(|t| !dates.iter().any(|d| d.start <= t.start && t.end <= d.end))
             .filter(|t| !passive(sentence, t))
-            .collect();
-        let actors: Vec<Actor> = context
-            .actors(Span {
-                start: offset,
-                end: span.end,
-            })
-            .into_iter()
+            .filter_map(|t| organisation_trigger(sentence, t, &context, offset))
             .collect();
         let sentence_start = chars.at(span.start);
         let sentence_end = chars.at(span.end);
@@ -646,6 +644,7 @@ pub fn extract_events(
         if trade_word
             && amounts.is_empty()
             && (sentence.contains('%') || sentence.contains(" percent"))
+            && CHANGE_VERBS.iter().any(|v| sentence.contains(v))
         {
             let when = dates.iter().find(|d| d.cue == DateCue::Plain && !d.deictic);
             if let Some(when) = when {
@@ -668,21 +667,39 @@ pub fn extract_events(
             let trigger_role = trigger.value.1;
             let date = match kind {
                 // A statement is made on a day: the sentence's day, else the dateline's.
+                // A statement is made on a day: the sentence's day, else the dateline's; one dated
+                // only by a year or month ("ended last year with …") is not a dated statement.
                 EventKind::Statement => dates
                     .iter()
                     .find(|d| d.cue == DateCue::Plain && d.range.start.day != 0)
                     .map(|d| d.range.clone())
-                    .or_else(|| dateline_date.clone().filter(|_| index <= 3))
-                    .or_else(|| main_date.map(|d| d.range.clone())),
+                    .or_else(|| dateline_date.clone().filter(|_| index <= 3)),
                 _ => main_date.map(|d| d.range.clone()),
             };
             let date = date.or_else(|| {
                 // A sentence continuing a dated one in the same paragraph ("The two countries
                 // agreed to establish …" after "On 26-28 June, … visited Belarus.") shares its date.
-                let inherits = matches!(kind, EventKind::Agreement | EventKind::Statement);
-                (inherits && continues && dates.is_empty() && !previous.kinds.contains(&kind))
-                    .then(|| previous.date.clone())
-                    .flatten()
+                let inherits = match kind {
+                    EventKind::Agreement => true,
+                    // Someone named, or "he"/"she", must be the one speaking.
+                    EventKind::Statement => {
+                        actors
+                            .iter()
+                            .any(|a| a.entity.kind == EntityKind::Person && a.start < trigger_at)
+                            || sentence[..trigger_at]
+                                .split(|c: char| !c.is_alphabetic())
+                                .any(|w| matches!(w, "he" | "she" | "He" | "She"))
+                    }
+                    _ => false,
+                };
+                let previous_happening = previous.kinds.iter().any(|k| *k != EventKind::Trade);
+                (inherits
+                    && continues
+                    && previous_happening
+                    && dates.is_empty()
+                    && !previous.kinds.contains(&kind))
+                .then(|| previous.date.clone())
+                .flatten()
             });
             let Some(when) = date else { continue };
             let sentence_actors = if actors.is_empty() {
@@ -755,6 +772,13 @@ pub fn extract_events(
             new_events.push(make(kind, &when, parts.finish(entities), location, ""));
         }
 
+        // "signed contracts worth $350m" is the trade figure, not a further agreement.
+        if new_events
+            .iter()
+            .any(|e| e.amounts.iter().any(|a| a.metric == TradeMetric::Contracts))
+        {
+            new_events.retain(|e| e.kind != EventKind::Agreement);
+        }
         for event in new_events {
             if !events.iter().any(|e| same_happening(e, &event, entities)) {
                 events.push(event);
@@ -801,7 +825,85 @@ fn same_happening(a: &Event, b: &Event, entities: &BTreeMap<String, Entity>) -> 
             .map(|p| p.entity_id.clone())
             .collect()
     };
-    a.sentence == b.sentence || !people(a).is_disjoint(&people(b))
+    let organisations = |e: &Event| -> BTreeSet<String> {
+        e.participants
+            .iter()
+            .filter(|p| p.entity_id.starts_with("organization:"))
+            .map(|p| p.entity_id.clone())
+            .collect()
+    };
+    let (people_a, people_b) = (people(a), people(b));
+    a.sentence == b.sentence
+        || !people_a.is_disjoint(&people_b)
+        // Told once without names and once with them ("a businessman" / "Siarhej Stoliaraŭ").
+        || people_a.is_empty()
+        || people_b.is_empty()
+        || (a.kind == EventKind::Conference && !organisations(a).is_disjoint(&organisations(b)))
+}
+
+/// Words of a change in a figure, for trade figures given only as a percentage.
+const CHANGE_VERBS: &[&str] = &[
+    "increased",
+    "decreased",
+    "grew",
+    "rose",
+    "fell",
+    "dropped",
+    "declined",
+    "up by",
+    "down by",
+];
+
+/// A trigger inside an organisation's name ("OSCE Parliamentary Assembly", "United States
+/// Congress") names the body, not a happening, unless the body's gathering is what is spoken of
+/// ("a meeting of the OSCE Ministerial Council"). A meeting held by an organisation ("a UN
+/// meeting") is a multilateral gathering.
+fn organisation_trigger(
+    sentence: &str,
+    trigger: Trigger,
+    context: &Context<'_>,
+    offset: usize,
+) -> Option<Trigger> {
+    let in_sentence = |m: &Mention| (m.span.start - offset, m.span.end - offset);
+    let span = Span {
+        start: offset + trigger.start,
+        end: offset + trigger.end,
+    };
+    let organisations = context
+        .mentions_in(Span {
+            start: offset,
+            end: offset + sentence.len(),
+        })
+        .iter()
+        .filter(|m| m.kind == EntityKind::Organization);
+    for m in organisations {
+        let (start, end) = in_sentence(m);
+        if m.span.start <= span.start && span.end <= m.span.end {
+            let gathering = sentence[..start].trim_end().to_ascii_lowercase();
+            let of_gathering = [
+                "meeting of",
+                "meeting of the",
+                "session of",
+                "session of the",
+                "summit of",
+                "summit of the",
+            ]
+            .iter()
+            .any(|p| gathering.ends_with(p));
+            let conference = trigger.value.0 == TriggerKind::Event(EventKind::Conference);
+            return (conference && of_gathering).then_some(trigger);
+        }
+        if end <= trigger.start
+            && sentence[end..trigger.start].trim().is_empty()
+            && trigger.value == (TriggerKind::Event(EventKind::Meeting), TriggerRole::MetNoun)
+        {
+            return Some(Hit {
+                value: (TriggerKind::Event(EventKind::Conference), TriggerRole::Noun),
+                ..trigger
+            });
+        }
+    }
+    Some(trigger)
 }
 
 #[cfg(test)]
