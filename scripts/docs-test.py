@@ -224,6 +224,7 @@ def run_example(example: Example, query_address: str, ingest_address: str) -> Ou
             ["bash", "-o", "pipefail", "-c", command],
             cwd=REPO_ROOT,
             capture_output=True,
+            check=False,
             text=True,
             timeout=COMMAND_TIMEOUT_SECONDS,
             stdin=subprocess.DEVNULL,
@@ -298,7 +299,9 @@ def start_live_services():
         ingest = ingest_service_pb2_grpc.IngestServiceStub(services.ingest.channel)
         for seed in sorted((REPO_ROOT / "seeds").glob("*.txt")):
             ingest.IngestDocument(
-                ingest_service_pb2.IngestDocumentRequest(text=seed.read_text(encoding="utf-8"), source_uri=f"seeds/{seed.name}"),
+                ingest_service_pb2.IngestDocumentRequest(
+                    text=seed.read_text(encoding="utf-8"), source_uri=f"seeds/{seed.name}"
+                ),
                 timeout=60,
             )
     except BaseException:
@@ -337,9 +340,19 @@ def main() -> int:
 
     if options.update:
         for path in documents:
-            mine = [o for o in outcomes if o.example.path == path and o.example.output_block is not None and o.usable_as_sample]
-            for skipped in (o for o in outcomes if o.example.path == path and o.example.output_block is not None and not o.usable_as_sample):
-                print(f"docs-test: not updated, the command failed: {display(path)}:{skipped.example.line}: {'; '.join(skipped.problems)}")
+            mine = [
+                o
+                for o in outcomes
+                if o.example.path == path and o.example.output_block is not None and o.usable_as_sample
+            ]
+            for skipped in (
+                o
+                for o in outcomes
+                if o.example.path == path and o.example.output_block is not None and not o.usable_as_sample
+            ):
+                print(
+                    f"docs-test: not updated, the command failed: {display(path)}:{skipped.example.line}: {'; '.join(skipped.problems)}"
+                )
             print(f"docs-test: {display(path)}: {rewrite(path, mine) if mine else 0} outputs updated")
         return 0
 

@@ -51,7 +51,9 @@ def generate_into(output_root: Path) -> None:
     status = protoc.main(args)
     if status != 0:
         raise SystemExit(f"generate.py: protoc failed with status {status}")
-    for package_dir in sorted({output_root / Path(f).parent for f in proto_files()} | {output_root / GENERATED_PACKAGE}):
+    for package_dir in sorted(
+        {output_root / Path(f).parent for f in proto_files()} | {output_root / GENERATED_PACKAGE}
+    ):
         (package_dir / "__init__.py").write_text(PACKAGE_MARKER)
 
 
@@ -59,11 +61,7 @@ def generated_files(root: Path) -> set[str]:
     package = root / GENERATED_PACKAGE
     if not package.exists():
         return set()
-    return {
-        p.relative_to(root).as_posix()
-        for p in package.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
-    }
+    return {p.relative_to(root).as_posix() for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
 
 
 def check() -> int:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from services import REPO_ROOT, Services, start_services
 
 from newsline.v1 import ingest_service_pb2, ingest_service_pb2_grpc
-from services import REPO_ROOT, Services, start_services
 
 CLIENT_ROOT = Path(__file__).resolve().parents[1]
 SEEDS_DIR = Path(os.environ.get("NEWSLINE_SEEDS_DIR", REPO_ROOT / "seeds"))
@@ -29,10 +29,14 @@ class CommandResult:
 
 def run_example(module: str, *arguments: str) -> CommandResult:
     """Runs an example command the way a user would, in a fresh interpreter."""
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(CLIENT_ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(CLIENT_ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
     finished = subprocess.run(
         [sys.executable, "-m", f"newsline_client.{module}", *arguments],
         capture_output=True,
+        check=False,
         text=True,
         timeout=COMMAND_TIMEOUT_SECONDS,
         env=environment,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import EXAMPLE_ENTITY, run_example
+
 from newsline.v1 import query_service_pb2, query_service_pb2_grpc
 from newsline_client.entities import resolve_entity
 from newsline_client.errors import ExitCode
@@ -86,7 +86,9 @@ def test_timeline_filters_by_kind_and_date(query_stub, query_address, example_en
 def test_relations_lists_the_streamed_relations_strongest_first(query_stub, query_address, example_entity):
     entity = example_entity.entity
     relations = list(
-        query_stub.StreamEntityRelations(query_service_pb2.StreamEntityRelationsRequest(entity_id=entity.id), timeout=30)
+        query_stub.StreamEntityRelations(
+            query_service_pb2.StreamEntityRelationsRequest(entity_id=entity.id), timeout=30
+        )
     )
     assert relations, f"the seeds relate {entity.id} to nothing"
 
@@ -104,7 +106,9 @@ def test_relations_lists_the_streamed_relations_strongest_first(query_stub, quer
 
 
 def test_relations_limit_and_kind(query_stub, query_address, example_entity):
-    result = run_example("relations", example_entity.entity.id, "--address", query_address, "--kind", "person", "--limit", "2")
+    result = run_example(
+        "relations", example_entity.entity.id, "--address", query_address, "--kind", "person", "--limit", "2"
+    )
     assert result.exit_code == 0, result.stderr
     rows = result.stdout.splitlines()[1:-1]
     assert len(rows) <= 2
@@ -126,7 +130,9 @@ def test_name_matching_nothing_is_reported_as_not_found(query_address):
 
 
 def test_range_the_service_rejects_is_a_bad_request(query_address, example_entity):
-    result = run_example("relations", example_entity.entity.id, "--address", query_address, "--from", "2017", "--to", "2015")
+    result = run_example(
+        "relations", example_entity.entity.id, "--address", query_address, "--from", "2017", "--to", "2015"
+    )
     assert result.exit_code == ExitCode.BAD_REQUEST, result.stderr
     assert "rejected the request" in result.stderr
 

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from conftest import CLIENT_ROOT, EXAMPLE_ENTITY, run_example
 
 CLIENTS_ROOT = CLIENT_ROOT.parent
@@ -50,14 +49,22 @@ def go_examples(tmp_path_factory):
 def run_node(example: str, *arguments: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["node", str(CLIENTS_ROOT / "node" / "examples" / f"{example}.js"), *arguments],
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
 
 
 def run_go(directory, example: str, *arguments: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [str(directory / f"newsline-{example}"), *arguments],
-        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
     )
 
 

@@ -11,6 +11,7 @@ import threading
 import time
 
 from conftest import CLIENT_ROOT, EXAMPLE_ENTITY
+
 from newsline.v1 import (
     article_pb2,
     date_pb2,
@@ -25,9 +26,9 @@ LINE_TIMEOUT_SECONDS = 30
 LIVE_SENTENCE = "On 2 March 2031, the client test watched this event arrive live."
 
 
-def lines_of(process: subprocess.Popen) -> "queue.Queue[str | None]":
+def lines_of(process: subprocess.Popen) -> queue.Queue[str | None]:
     """Reads the process's stdout on a thread so the test can wait for a line with a deadline."""
-    lines: "queue.Queue[str | None]" = queue.Queue()
+    lines: queue.Queue[str | None] = queue.Queue()
 
     def pump() -> None:
         for line in process.stdout:
@@ -38,7 +39,7 @@ def lines_of(process: subprocess.Popen) -> "queue.Queue[str | None]":
     return lines
 
 
-def wait_for_line(lines: "queue.Queue[str | None]", wanted, seen: list[str]) -> str:
+def wait_for_line(lines: queue.Queue[str | None], wanted, seen: list[str]) -> str:
     deadline = time.monotonic() + LINE_TIMEOUT_SECONDS
     while True:
         remaining = deadline - time.monotonic()
@@ -72,7 +73,11 @@ def publish_live_event(services, entity) -> None:
                 article_id=article_id,
                 kind=event_pb2.EVENT_KIND_STATEMENT,
                 when=when,
-                participants=[event_pb2.Participant(entity_id=entity.id, name=entity.name, role=event_pb2.PARTICIPANT_ROLE_SPEAKER)],
+                participants=[
+                    event_pb2.Participant(
+                        entity_id=entity.id, name=entity.name, role=event_pb2.PARTICIPANT_ROLE_SPEAKER
+                    )
+                ],
                 sentence=LIVE_SENTENCE,
                 sentence_end=len(LIVE_SENTENCE),
             )
@@ -86,9 +91,22 @@ def publish_live_event(services, entity) -> None:
 def test_follow_prints_events_published_after_catching_up(services):
     query = query_service_pb2_grpc.QueryServiceStub(services.query.channel)
     entity = resolve_entity(query, EXAMPLE_ENTITY, timeout=30).entity
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(CLIENT_ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(CLIENT_ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
     process = subprocess.Popen(
-        [sys.executable, "-u", "-m", "newsline_client.timeline", entity.id, "--address", services.query.address, "--watch", "--follow"],
+        [
+            sys.executable,
+            "-u",
+            "-m",
+            "newsline_client.timeline",
+            entity.id,
+            "--address",
+            services.query.address,
+            "--watch",
+            "--follow",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,

@@ -29,10 +29,13 @@ def calendar_date(text: str) -> date_pb2.CalendarDate:
 
 
 def entity_kind(text: str) -> int:
-    name = f"ENTITY_KIND_{text.upper()}"
-    if name not in entity_pb2.EntityKind.keys() or name == "ENTITY_KIND_UNSPECIFIED":
+    try:
+        kind = entity_pb2.EntityKind.Value(f"ENTITY_KIND_{text.upper()}")
+    except ValueError:
+        kind = entity_pb2.ENTITY_KIND_UNSPECIFIED
+    if kind == entity_pb2.ENTITY_KIND_UNSPECIFIED:
         raise argparse.ArgumentTypeError(f"{text!r} is not one of person, country, organization, city")
-    return entity_pb2.EntityKind.Value(name)
+    return kind
 
 
 def base_parser(program: str, description: str) -> argparse.ArgumentParser:
@@ -43,7 +46,9 @@ def base_parser(program: str, description: str) -> argparse.ArgumentParser:
         default=DEFAULT_QUERY_ADDRESS,
         help="the query service, host:port (default: $NEWSLINE_QUERY_ADDR or localhost:50051)",
     )
-    parser.add_argument("--from", dest="from_date", type=calendar_date, help="only from this date: 2015, 2015-11 or 2015-11-18")
+    parser.add_argument(
+        "--from", dest="from_date", type=calendar_date, help="only from this date: 2015, 2015-11 or 2015-11-18"
+    )
     parser.add_argument("--to", dest="to_date", type=calendar_date, help="only up to this date, inclusive")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the whole answer (default 30)")
     return parser

@@ -15,8 +15,7 @@ DEFAULT_INGEST_ADDRESS = os.environ.get("NEWSLINE_INGEST_ADDR", "localhost:50052
 def connect(address: str) -> grpc.Channel:
     """Opens a plaintext channel; `http://` prefixes are accepted so the services' own flag values work."""
     for scheme in ("http://", "grpc://"):
-        if address.startswith(scheme):
-            address = address[len(scheme) :]
+        address = address.removeprefix(scheme)
     return grpc.insecure_channel(address)
 
 

@@ -30,5 +30,8 @@ def explain_rpc_error(error: grpc.RpcError, address: str) -> tuple[str, ExitCode
     if code == grpc.StatusCode.DEADLINE_EXCEEDED:
         return f"the service at {address} did not answer in time", ExitCode.SERVICE_PROBLEM
     if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
-        return f"the service at {address} refused the request as too large or too slow: {details}", ExitCode.SERVICE_PROBLEM
+        return (
+            f"the service at {address} refused the request as too large or too slow: {details}",
+            ExitCode.SERVICE_PROBLEM,
+        )
     return f"the service at {address} failed with {code.name}: {details}", ExitCode.SERVICE_PROBLEM

@@ -1,7 +1,7 @@
 """Prints the entities that share events with one entity, strongest first.
 
-    newsline-relations "Makei"
-    newsline-relations person:vladimir-makei --from 2016 --kind person --limit 10
+newsline-relations "Makei"
+newsline-relations person:vladimir-makei --from 2016 --kind person --limit 10
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ PROGRAM = "newsline-relations"
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = base_parser(PROGRAM, __doc__.splitlines()[0])
-    parser.add_argument("--kind", action="append", type=entity_kind, default=[], help="only related entities of this kind; repeatable")
+    parser.add_argument(
+        "--kind", action="append", type=entity_kind, default=[], help="only related entities of this kind; repeatable"
+    )
     parser.add_argument("--limit", type=int, default=0, help="at most this many relations (default: all)")
     options = parser.parse_args(argv)
     if options.limit < 0:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 from newsline.v1 import event_pb2, query_service_pb2, query_service_pb2_grpc
 from newsline_client.cli import base_parser, run_reporting_errors
@@ -25,16 +25,21 @@ PROGRAM = "newsline-timeline"
 
 
 def event_kind(text: str) -> int:
-    name = f"EVENT_KIND_{text.upper()}"
-    if name not in event_pb2.EventKind.keys() or name == "EVENT_KIND_UNSPECIFIED":
+    try:
+        kind = event_pb2.EventKind.Value(f"EVENT_KIND_{text.upper()}")
+    except ValueError:
+        kind = event_pb2.EVENT_KIND_UNSPECIFIED
+    if kind == event_pb2.EVENT_KIND_UNSPECIFIED:
         choices = ", ".join(k.removeprefix("EVENT_KIND_").lower() for k in event_pb2.EventKind.keys()[1:])
         raise argparse.ArgumentTypeError(f"{text!r} is not an event kind ({choices})")
-    return event_pb2.EventKind.Value(name)
+    return kind
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = base_parser(PROGRAM, __doc__.splitlines()[0])
-    parser.add_argument("--kind", action="append", type=event_kind, default=[], help="only events of this kind; repeatable")
+    parser.add_argument(
+        "--kind", action="append", type=event_kind, default=[], help="only events of this kind; repeatable"
+    )
     parser.add_argument("--limit", type=int, default=0, help="at most this many events (StreamTimeline only)")
     parser.add_argument("--descending", action="store_true", help="newest first (StreamTimeline only)")
     parser.add_argument("--watch", action="store_true", help="use WatchTimeline and stop once caught up")
@@ -82,7 +87,9 @@ def print_timeline(options: argparse.Namespace) -> None:
         span = ""
         if found.HasField("first_date"):
             span = f", {format_date(found.first_date)} … {format_date(found.last_date)}"
-        print(f"{entity.name} ({entity.id}): {count(found.event_count, 'event')} in {count(found.article_count, 'article')}{span}")
+        print(
+            f"{entity.name} ({entity.id}): {count(found.event_count, 'event')} in {count(found.article_count, 'article')}{span}"
+        )
         timeline_filter = query_service_pb2.TimelineFilter(entity_ids=[entity.id], kinds=options.kind)
         if options.from_date:
             getattr(timeline_filter, "from").CopyFrom(options.from_date)
