@@ -350,3 +350,65 @@ async fn unusual_events_round_trip_unchanged() {
     assert_eq!((acks[0].events_upserted, acks[0].revision), (0, 1));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn articles_round_trip_with_sections_and_entity_ids() {
+    let server = TestServer::start().await;
+    let mut joined = article(
+        "article:0000000000000010",
+        "First paragraph.\n\nTalks\n\nLukashenka met Putin.\n\nTalks again.",
+    );
+    joined.sections = vec![
+        pb::Section {
+            heading: String::new(),
+            paragraphs: vec!["First paragraph.".into()],
+        },
+        pb::Section {
+            heading: "Talks".into(),
+            paragraphs: vec!["Lukashenka met Putin.".into(), "Talks again.".into()],
+        },
+    ];
+    joined.entity_ids = vec![PUTIN.into(), LUKASHENKA.into(), "city:brest".into()];
+    let mut loose = article(
+        "article:0000000000000011",
+        "A text that the sections do not match.",
+    );
+    loose.sections = vec![pb::Section {
+        heading: "Elsewhere".into(),
+        paragraphs: vec!["Something else entirely.".into()],
+    }];
+    server
+        .publish_ok(vec![batch(
+            1,
+            vec![joined.clone(), loose.clone()],
+            entities(),
+            vec![],
+        )])
+        .await;
+    let mut query = server.query().await;
+    for published in [joined.clone(), loose] {
+        let stored = query
+            .get_article(pb::GetArticleRequest {
+                id: published.id.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .article
+            .unwrap();
+        let mut expected = published;
+        expected.entity_ids.sort();
+        assert_eq!(stored, expected);
+    }
+    // Unchanged on a second publish, changed when a section changes.
+    let acks = server
+        .publish_ok(vec![batch(2, vec![joined.clone()], vec![], vec![])])
+        .await;
+    assert_eq!(acks[0].articles_upserted, 0);
+    joined.sections[1].heading = "Talk".into();
+    let acks = server
+        .publish_ok(vec![batch(3, vec![joined], vec![], vec![])])
+        .await;
+    assert_eq!(acks[0].articles_upserted, 1);
+    server.stop().await;
+}

@@ -28,7 +28,7 @@ use super::{
     fold::fold,
     model::{
         Amount, Article, ArticleWithEvents, Batch, DateSpan, Entity, EntityActivity, EntityKind,
-        Event, EventKind, Participant, PublishOutcome, Relation, SearchHit, Stats,
+        Event, EventKind, Participant, PublishOutcome, Relation, SearchHit, Section, Stats,
     },
     search,
     slab::{Keyed, Slab},
@@ -177,10 +177,85 @@ impl EntityEntry {
 }
 
 struct ArticleEntry {
+    /// The article without its sections and entity ids, which are kept more compactly below.
     article: Article,
+    sections: StoredSections,
+    /// Entries of the entities it mentions, ordered by id.
+    entities: Box<[u32]>,
     date_key: u32,
     ascii: bool,
     events: Vec<u32>,
+}
+
+/// A byte range of an article's text.
+type TextRange = (u32, u32);
+
+/// An article's sections: as ranges of its text when the text holds them in order (it is the
+/// sections joined), so the body is stored once; as given otherwise.
+#[derive(Clone, Debug, PartialEq)]
+enum StoredSections {
+    Ranges(Box<[(TextRange, Box<[TextRange]>)]>),
+    Owned(Vec<Section>),
+}
+
+impl StoredSections {
+    fn new(text: &str, sections: Vec<Section>) -> Self {
+        let mut cursor = 0usize;
+        let mut locate = |part: &str| -> Option<TextRange> {
+            if part.is_empty() {
+                return Some((cursor as u32, 0));
+            }
+            let start = cursor + text.get(cursor..)?.find(part)?;
+            cursor = start + part.len();
+            Some((u32::try_from(start).ok()?, u32::try_from(part.len()).ok()?))
+        };
+        let ranges: Option<Vec<(TextRange, Box<[TextRange]>)>> = sections
+            .iter()
+            .map(|section| {
+                let heading = locate(&section.heading)?;
+                let paragraphs = section
+                    .paragraphs
+                    .iter()
+                    .map(|p| locate(p))
+                    .collect::<Option<Vec<_>>>()?;
+                Some((heading, paragraphs.into_boxed_slice()))
+            })
+            .collect();
+        match ranges {
+            Some(ranges) => Self::Ranges(ranges.into_boxed_slice()),
+            None => Self::Owned(sections),
+        }
+    }
+
+    fn expand(&self, text: &str) -> Vec<Section> {
+        let slice = |&(start, len): &TextRange| {
+            text.get(start as usize..(start + len) as usize)
+                .unwrap_or("")
+                .to_owned()
+        };
+        match self {
+            Self::Owned(sections) => sections.clone(),
+            Self::Ranges(ranges) => ranges
+                .iter()
+                .map(|(heading, paragraphs)| Section {
+                    heading: slice(heading),
+                    paragraphs: paragraphs.iter().map(slice).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Self::Owned(sections) => sections
+                .iter()
+                .map(|s| {
+                    s.heading.len() + s.paragraphs.iter().map(|p| p.len() + 24).sum::<usize>() + 48
+                })
+                .sum(),
+            Self::Ranges(ranges) => ranges.iter().map(|(_, p)| 24 + p.len() * 8).sum(),
+        }
+    }
 }
 
 fn article_date_key(article: &Article) -> u32 {
@@ -488,7 +563,7 @@ impl Store {
             .collect();
         keys.sort_unstable();
         Ok(ArticleWithEvents {
-            article: entry.article.clone(),
+            article: inner.article_view(entry),
             event_ids: keys.into_iter().map(key_event_id).collect(),
         })
     }
@@ -536,7 +611,7 @@ impl Store {
         indexes
             .iter()
             .filter_map(|&i| inner.articles.get(i as usize))
-            .map(|entry| entry.article.clone())
+            .map(|entry| inner.article_view(entry))
             .collect()
     }
 
@@ -1074,21 +1149,12 @@ impl StoreInner {
                 size_of::<ArticleEntry>()
                     + article.text.len()
                     + article.title.len()
+                    + article.series.len()
                     + article.id.len()
                     + article.source_uri.len()
-                    + article
-                        .sections
-                        .iter()
-                        .map(|s| {
-                            s.heading.len()
-                                + s.paragraphs.iter().map(|p| p.len() + 24).sum::<usize>()
-                        })
-                        .sum::<usize>()
-                    + article
-                        .entity_ids
-                        .iter()
-                        .map(|e| e.len() + 24)
-                        .sum::<usize>()
+                    + article.authors.iter().map(|s| s.len() + 24).sum::<usize>()
+                    + a.sections.heap_bytes()
+                    + a.entities.len() * 4
                     + a.events.capacity() * 4
             })
             .sum();
@@ -1353,54 +1419,72 @@ impl StoreInner {
         Some(index)
     }
 
+    /// The article as published, sections and entity ids restored.
+    fn article_view(&self, entry: &ArticleEntry) -> Article {
+        let mut article = entry.article.clone();
+        article.sections = entry.sections.expand(&article.text);
+        article.entity_ids = entry
+            .entities
+            .iter()
+            .filter_map(|&e| self.entities.get(e as usize))
+            .map(|e| e.entity.id.clone())
+            .collect();
+        article
+    }
+
     fn upsert_article(&mut self, mut article: Article) -> (u32, bool) {
-        let mut entity_indexes: Vec<u32> = article
-            .entity_ids
+        let mut entities: Vec<u32> = std::mem::take(&mut article.entity_ids)
             .iter()
             .filter_map(|id| self.ensure_entity(id, ""))
             .collect();
-        entity_indexes.sort_unstable();
-        entity_indexes.dedup();
-        let mut ids: Vec<String> = entity_indexes
-            .iter()
-            .map(|&e| self.entities[e as usize].entity.id.clone())
-            .collect();
-        ids.sort_unstable();
-        article.entity_ids = ids;
+        entities.sort_unstable_by(|&a, &b| {
+            self.entities[a as usize]
+                .entity
+                .id
+                .cmp(&self.entities[b as usize].entity.id)
+        });
+        entities.dedup();
+        let entities = entities.into_boxed_slice();
+        let sections = StoredSections::new(&article.text, std::mem::take(&mut article.sections));
         let date_key = article_date_key(&article);
         let ascii = article.text.is_ascii();
-        let (index, changed) = match self.article_ids.get(article.id.as_str()) {
+        let index = match self.article_ids.get(article.id.as_str()) {
             Some(&index) => {
                 let entry = &mut self.articles[index as usize];
-                if entry.article == article {
+                if entry.article == article
+                    && entry.sections == sections
+                    && entry.entities == entities
+                {
                     return (index, false);
                 }
-                let previous = std::mem::replace(&mut entry.article, article);
+                entry.article = article;
+                entry.sections = sections;
                 entry.date_key = date_key;
                 entry.ascii = ascii;
-                for id in &previous.entity_ids {
-                    if let Some(e) = self.resolve_entity(id) {
-                        self.entities[e as usize].articles.remove(&index);
-                    }
+                let previous = std::mem::replace(&mut entry.entities, entities.clone());
+                for e in previous {
+                    self.entities[e as usize].articles.remove(&index);
                 }
-                (index, true)
+                index
             }
             None => {
                 let index = self.articles.len() as u32;
                 self.article_ids.insert(article.id.as_str().into(), index);
                 self.articles.push(ArticleEntry {
                     article,
+                    sections,
+                    entities: entities.clone(),
                     date_key,
                     ascii,
                     events: Vec::new(),
                 });
-                (index, true)
+                index
             }
         };
-        for e in entity_indexes {
+        for e in entities {
             self.entities[e as usize].articles.insert(index);
         }
-        (index, changed)
+        (index, true)
     }
 
     fn build_event(&mut self, event: &Event, article: u32, revision: u32) -> BuiltEvent {
