@@ -159,6 +159,8 @@ func (c *Command) Report(err error) int {
 		return ExitOK
 	}
 	message, code := Explain(err, c.Options.Address)
-	fmt.Fprintf(c.stderr, "%s: %s\n", c.Program, message)
+	if message != "" {
+		fmt.Fprintf(c.stderr, "%s: %s\n", c.Program, message)
+	}
 	return code
 }

@@ -17,7 +17,12 @@ const (
 	ExitBadRequest = 2
 	// The service could not be reached or failed.
 	ExitServiceProblem = 3
+	// Interrupted with Ctrl-C (SIGINT), as a shell reports it.
+	ExitInterrupted = 130
 )
+
+// ErrInterrupted ends a command that the user interrupted; it is not reported as a failure.
+var ErrInterrupted = errors.New("interrupted")
 
 // EntityNotFoundError says that no entity matches the text a person gave.
 type EntityNotFoundError struct{ Text string }
@@ -34,6 +39,9 @@ func Explain(err error, address string) (string, int) {
 	var missing *EntityNotFoundError
 	if errors.As(err, &missing) {
 		return missing.Error(), ExitNotFound
+	}
+	if errors.Is(err, ErrInterrupted) {
+		return "", ExitInterrupted
 	}
 	var usage *UsageError
 	if errors.As(err, &usage) {

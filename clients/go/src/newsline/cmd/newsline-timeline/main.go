@@ -140,7 +140,7 @@ func watchedEvents(options timelineOptions, stdout io.Writer) eventSource {
 			update, err := stream.Recv()
 			if err != nil {
 				if options.follow && ctx.Err() != nil {
-					return nil // interrupted by the user
+					return client.ErrInterrupted
 				}
 				return err
 			}
