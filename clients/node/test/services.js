@@ -78,9 +78,10 @@ async function startService(name, args, healthService, workDir) {
 /** Starts both services and publishes the repository's seeds through IngestService.IngestDocument. */
 async function startSeededServices() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'newsline-node-test-'));
-  const query = await startService('query-service', [], 'newsline.v1.QueryService', workDir);
+  let query;
   let ingest;
   try {
+    query = await startService('query-service', [], 'newsline.v1.QueryService', workDir);
     ingest = await startService(
       'ingest-service',
       ['--query-addr', `http://${query.address}`],
@@ -103,15 +104,18 @@ async function startSeededServices() {
     }
   } catch (error) {
     if (ingest) await ingest.stop();
-    await query.stop();
+    if (query) await query.stop();
+    fs.rmSync(workDir, { recursive: true, force: true });
     throw error;
   }
   return {
     query,
     ingest,
     stop: async () => {
+      // Ingest first: it publishes into the query service.
       await ingest.stop();
       await query.stop();
+      fs.rmSync(workDir, { recursive: true, force: true });
     },
   };
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -96,17 +97,20 @@ def start_service(name: str, arguments: list[str], health_service: str, work_dir
 class Services:
     query: RunningService
     ingest: RunningService
+    work_dir: Path
 
     def stop(self) -> None:
         # Ingest first: it publishes into the query service.
         self.ingest.stop()
         self.query.stop()
+        shutil.rmtree(self.work_dir, ignore_errors=True)
 
 
 def start_services() -> Services:
     work_dir = Path(tempfile.mkdtemp(prefix="newsline-client-test-"))
-    query = start_service("query-service", [], "newsline.v1.QueryService", work_dir)
+    query = None
     try:
+        query = start_service("query-service", [], "newsline.v1.QueryService", work_dir)
         ingest = start_service(
             "ingest-service",
             ["--query-addr", f"http://{query.address}"],
@@ -114,6 +118,8 @@ def start_services() -> Services:
             work_dir,
         )
     except BaseException:
-        query.stop()
+        if query is not None:
+            query.stop()
+        shutil.rmtree(work_dir, ignore_errors=True)
         raise
-    return Services(query, ingest)
+    return Services(query, ingest, work_dir)
