@@ -305,5 +305,39 @@ async fn large_timelines_page_through_the_index_in_order() {
         .map(|i| i.event.as_ref().unwrap().id.clone())
         .collect();
     assert_eq!(ids(&lukashenka), expected);
+
+    // A date range seeks into the index, in both directions and from a cursor.
+    let spring = |order: SortOrder, cursor: String| pb::StreamTimelineRequest {
+        filter: Some(pb::TimelineFilter {
+            from: Some(date(2015, 3, 0)),
+            to: Some(date(2015, 6, 0)),
+            ..Default::default()
+        }),
+        order: order as i32,
+        cursor,
+        ..Default::default()
+    };
+    let in_spring: Vec<String> = keys
+        .iter()
+        .filter(|(month, _, _)| (3..=6).contains(month))
+        .map(|(_, _, id)| id.clone())
+        .collect();
+    let ascending = server
+        .timeline(spring(SortOrder::Ascending, String::new()))
+        .await
+        .unwrap();
+    assert_eq!(ids(&ascending), in_spring);
+    let descending = server
+        .timeline(spring(SortOrder::Descending, String::new()))
+        .await
+        .unwrap();
+    let mut reversed = in_spring.clone();
+    reversed.reverse();
+    assert_eq!(ids(&descending), reversed);
+    let resumed = server
+        .timeline(spring(SortOrder::Descending, descending[9].cursor.clone()))
+        .await
+        .unwrap();
+    assert_eq!(ids(&resumed), reversed[10..]);
     server.stop().await;
 }

@@ -22,6 +22,9 @@ pub struct PartialDate {
 /// A packed [`PartialDate`]; integer order is timeline order.
 pub type PackedDate = u32;
 
+/// The smallest packed date with a known year: every date below it has none.
+pub const FIRST_DATED: PackedDate = 1 << 9;
+
 impl PartialDate {
     /// Checks the parts' ranges; `field` names the date in the error.
     pub fn new(year: i32, month: i32, day: i32, field: &str) -> Result<Self, DomainError> {
@@ -209,6 +212,7 @@ mod tests {
         }
         for d in dates {
             assert_eq!(PartialDate::unpack(d.pack()), d);
+            assert_eq!(d.has_year(), d.pack() >= FIRST_DATED);
         }
     }
 

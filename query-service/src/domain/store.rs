@@ -10,7 +10,6 @@ use std::{
     collections::{BTreeMap, HashMap, HashSet, VecDeque},
     hash::{BuildHasherDefault, Hasher},
     mem::size_of,
-    ops::Bound,
     sync::{
         Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
         atomic::{AtomicU32, Ordering},
@@ -22,7 +21,7 @@ use tokio::sync::broadcast;
 
 use super::{
     cursor::{TimeKey, key_event_id, time_key},
-    date::{PartialDate, packed_has_year},
+    date::{DateBounds, FIRST_DATED, PartialDate, packed_has_year},
     error::DomainError,
     filter::{ArticleFilter, RelationQuery, TimelineFilter},
     fold::fold,
@@ -633,6 +632,29 @@ fn saturating_u32(value: usize) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
 }
 
+/// The inclusive range of time keys a timeline page may visit: the filter's dates narrow it (an
+/// event without a year never matches a date filter), and so does the position to resume after.
+/// `None` when nothing is left.
+fn key_interval(
+    bounds: &DateBounds,
+    after: Option<TimeKey>,
+    descending: bool,
+) -> Option<(TimeKey, TimeKey)> {
+    let (mut lowest, mut highest) = (0, TimeKey::MAX);
+    if !bounds.is_unbounded() {
+        lowest = time_key(bounds.from.unwrap_or(FIRST_DATED), 0, 0);
+        highest = time_key(bounds.to.unwrap_or(u32::MAX), u32::MAX, u64::MAX);
+    }
+    if let Some(after) = after {
+        if descending {
+            highest = highest.min(after.checked_sub(1)?);
+        } else {
+            lowest = lowest.max(after.checked_add(1)?);
+        }
+    }
+    (lowest <= highest).then_some((lowest, highest))
+}
+
 /// The byte offset of code point `cp` in `text`.
 fn byte_offset(text: &str, ascii: bool, cp: u32) -> Option<usize> {
     let cp = cp as usize;
@@ -900,15 +922,12 @@ impl StoreInner {
         };
         match plan {
             TimelinePlan::Scan => {
-                let lower = match (after, descending) {
-                    (Some(key), false) => Bound::Excluded(key),
-                    _ => Bound::Unbounded,
+                let Some((lowest, highest)) = key_interval(&filter.bounds, after, descending)
+                else {
+                    page.finished = true;
+                    return page;
                 };
-                let upper = match (after, descending) {
-                    (Some(key), true) => Bound::Excluded(key),
-                    _ => Bound::Unbounded,
-                };
-                let range = self.timeline.range((lower, upper));
+                let range = self.timeline.range(lowest..=highest);
                 let mut entries: Box<dyn Iterator<Item = (&TimeKey, &u32)>> = if descending {
                     Box::new(range.rev())
                 } else {
@@ -930,16 +949,18 @@ impl StoreInner {
                 }
             }
             TimelinePlan::Keys(keys) => {
-                let start = match after {
-                    None => 0,
-                    Some(key) if descending => keys.partition_point(|&k| k < key),
-                    Some(key) => keys.partition_point(|&k| k <= key),
+                let Some((lowest, highest)) = key_interval(&filter.bounds, after, descending)
+                else {
+                    page.finished = true;
+                    return page;
                 };
+                let start = keys.partition_point(|&k| k < lowest);
+                let end = keys.partition_point(|&k| k <= highest);
+                let window = &keys[start..end.max(start)];
                 let mut remaining: Box<dyn Iterator<Item = &TimeKey>> = if descending {
-                    let end = if after.is_some() { start } else { keys.len() };
-                    Box::new(keys[..end].iter().rev())
+                    Box::new(window.iter().rev())
                 } else {
-                    Box::new(keys[start..].iter())
+                    Box::new(window.iter())
                 };
                 loop {
                     if page.events.len() >= limit {
