@@ -34,7 +34,10 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
 
 fn bench_parse(c: &mut Criterion) {
     let docs = corpus();
-    assert!(!docs.is_empty(), "no seed or corpus texts found to benchmark");
+    assert!(
+        !docs.is_empty(),
+        "no seed or corpus texts found to benchmark"
+    );
     let total: usize = docs.iter().map(|(_, b)| b.len()).sum();
     let mut group = c.benchmark_group("parse");
     group.throughput(Throughput::Bytes(total as u64));

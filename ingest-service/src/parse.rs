@@ -5,12 +5,16 @@ use newsline_proto::v1 as pb;
 
 use crate::extract::model::{
     Amount, Article, DateRange, Diagnostic, Entity, EntityKind, Event, EventKind, ParsedDocument,
-    Participant, ParticipantRole, PartialDate, Section, Severity, TradeMetric, YearSource,
+    PartialDate, Participant, ParticipantRole, Section, Severity, TradeMetric, YearSource,
 };
 use crate::extract::{DocumentInput, parse_document};
 
 /// Parses one document and converts the result to its API message.
-pub fn parse_to_proto(bytes: &[u8], source_uri: &str, published: Option<PartialDate>) -> pb::ParseDocumentResponse {
+pub fn parse_to_proto(
+    bytes: &[u8],
+    source_uri: &str,
+    published: Option<PartialDate>,
+) -> pb::ParseDocumentResponse {
     let parsed = parse_document(&DocumentInput {
         bytes,
         source_uri,
@@ -24,7 +28,11 @@ pub fn document_to_proto(doc: ParsedDocument) -> pb::ParseDocumentResponse {
         articles: doc.articles.into_iter().map(article_to_proto).collect(),
         entities: doc.entities.into_iter().map(entity_to_proto).collect(),
         events: doc.events.into_iter().map(event_to_proto).collect(),
-        diagnostics: doc.diagnostics.into_iter().map(diagnostic_to_proto).collect(),
+        diagnostics: doc
+            .diagnostics
+            .into_iter()
+            .map(diagnostic_to_proto)
+            .collect(),
     }
 }
 
@@ -161,7 +169,11 @@ pub fn event_to_proto(e: Event) -> pb::Event {
         article_id: e.article_id,
         kind: event_kind_to_proto(e.kind) as i32,
         when: Some(range_to_proto(e.when)),
-        participants: e.participants.into_iter().map(participant_to_proto).collect(),
+        participants: e
+            .participants
+            .into_iter()
+            .map(participant_to_proto)
+            .collect(),
         location_id: e.location_id.unwrap_or_default(),
         sentence: e.sentence,
         sentence_start: e.sentence_start,

@@ -50,7 +50,11 @@ pub fn parse_published(text: &str) -> Result<PartialDate, String> {
     let year = number(parts[0], 4)?;
     let month = parts.get(1).map(|m| number(m, 2)).transpose()?.unwrap_or(0);
     let day = parts.get(2).map(|d| number(d, 2)).transpose()?.unwrap_or(0);
-    if year == 0 || month > 12 || (parts.len() > 1 && month == 0) || (parts.len() > 2 && !(1..=days_in_month(year, month)).contains(&day)) {
+    if year == 0
+        || month > 12
+        || (parts.len() > 1 && month == 0)
+        || (parts.len() > 2 && !(1..=days_in_month(year, month)).contains(&day))
+    {
         return Err(bad());
     }
     Ok(PartialDate {
@@ -64,7 +68,9 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         _ => 0,
     }
@@ -88,7 +94,8 @@ pub fn run(args: ParseArgs) -> anyhow::Result<()> {
         let response = parse_to_proto(&bytes, &path.display().to_string(), args.published);
         match args.format {
             OutputFormat::Json => {
-                let line = serde_json::to_string(&response).context("serialising the parse result")?;
+                let line =
+                    serde_json::to_string(&response).context("serialising the parse result")?;
                 writeln!(out, "{line}")?;
             }
             OutputFormat::Text => write_timeline(&mut out, &path.display().to_string(), &response)?,
@@ -96,7 +103,12 @@ pub fn run(args: ParseArgs) -> anyhow::Result<()> {
         out.flush()?;
     }
     if !failed.is_empty() {
-        bail!("could not read {} of {} files: {}", failed.len(), args.files.len(), failed.join(", "));
+        bail!(
+            "could not read {} of {} files: {}",
+            failed.len(),
+            args.files.len(),
+            failed.join(", ")
+        );
     }
     Ok(())
 }
@@ -105,7 +117,11 @@ fn format_date(d: Option<&pb::CalendarDate>) -> String {
     let Some(d) = d else {
         return "?".into();
     };
-    let year = if d.year == 0 { "????".to_string() } else { format!("{:04}", d.year) };
+    let year = if d.year == 0 {
+        "????".to_string()
+    } else {
+        format!("{:04}", d.year)
+    };
     match (d.month, d.day) {
         (0, _) => year,
         (m, 0) => format!("{year}-{m:02}"),
@@ -122,25 +138,63 @@ fn excerpt(text: &str, max: usize) -> String {
     cut
 }
 
-fn write_timeline(out: &mut impl Write, path: &str, r: &pb::ParseDocumentResponse) -> anyhow::Result<()> {
+fn write_timeline(
+    out: &mut impl Write,
+    path: &str,
+    r: &pb::ParseDocumentResponse,
+) -> anyhow::Result<()> {
     writeln!(out, "== {path}")?;
     for a in &r.articles {
-        let series = if a.series.is_empty() { String::new() } else { format!(" [{}]", a.series) };
-        let authors = if a.authors.is_empty() { String::new() } else { format!(" by {}", a.authors.join(", ")) };
+        let series = if a.series.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", a.series)
+        };
+        let authors = if a.authors.is_empty() {
+            String::new()
+        } else {
+            format!(" by {}", a.authors.join(", "))
+        };
         writeln!(out, "article {}: {}{series}{authors}", a.id, a.title)?;
     }
-    writeln!(out, "{} entities, {} events, {} diagnostics", r.entities.len(), r.events.len(), r.diagnostics.len())?;
+    writeln!(
+        out,
+        "{} entities, {} events, {} diagnostics",
+        r.entities.len(),
+        r.events.len(),
+        r.diagnostics.len()
+    )?;
     for e in &r.events {
         let when = e.when.as_ref();
-        let (start, end) = (format_date(when.and_then(|w| w.start.as_ref())), format_date(when.and_then(|w| w.end.as_ref())));
-        let date = if start == end { start } else { format!("{start}..{end}") };
+        let (start, end) = (
+            format_date(when.and_then(|w| w.start.as_ref())),
+            format_date(when.and_then(|w| w.end.as_ref())),
+        );
+        let date = if start == end {
+            start
+        } else {
+            format!("{start}..{end}")
+        };
         let kind = pb::EventKind::try_from(e.kind)
-            .map(|k| k.as_str_name().trim_start_matches("EVENT_KIND_").to_lowercase())
+            .map(|k| {
+                k.as_str_name()
+                    .trim_start_matches("EVENT_KIND_")
+                    .to_lowercase()
+            })
             .unwrap_or_else(|_| "?".into());
         let who: Vec<&str> = e.participants.iter().map(|p| p.name.as_str()).collect();
-        let place = if e.location_name.is_empty() { String::new() } else { format!(" @ {}", e.location_name) };
+        let place = if e.location_name.is_empty() {
+            String::new()
+        } else {
+            format!(" @ {}", e.location_name)
+        };
         let planned = if e.planned { " (planned)" } else { "" };
-        writeln!(out, "{date:<23} {kind:<10} {}{place}{planned} | {}", who.join(", "), excerpt(&e.sentence, 100))?;
+        writeln!(
+            out,
+            "{date:<23} {kind:<10} {}{place}{planned} | {}",
+            who.join(", "),
+            excerpt(&e.sentence, 100)
+        )?;
     }
     Ok(())
 }
@@ -151,10 +205,39 @@ mod tests {
 
     #[test]
     fn published_dates_of_each_precision() {
-        assert_eq!(parse_published("2015-11-18"), Ok(PartialDate { year: 2015, month: 11, day: 18 }));
-        assert_eq!(parse_published("2015-11"), Ok(PartialDate { year: 2015, month: 11, day: 0 }));
-        assert_eq!(parse_published("2015"), Ok(PartialDate { year: 2015, month: 0, day: 0 }));
-        for bad in ["", "15", "2015-13", "2015-02-30", "2015-1-1", "x", "2015-11-18-1"] {
+        assert_eq!(
+            parse_published("2015-11-18"),
+            Ok(PartialDate {
+                year: 2015,
+                month: 11,
+                day: 18
+            })
+        );
+        assert_eq!(
+            parse_published("2015-11"),
+            Ok(PartialDate {
+                year: 2015,
+                month: 11,
+                day: 0
+            })
+        );
+        assert_eq!(
+            parse_published("2015"),
+            Ok(PartialDate {
+                year: 2015,
+                month: 0,
+                day: 0
+            })
+        );
+        for bad in [
+            "",
+            "15",
+            "2015-13",
+            "2015-02-30",
+            "2015-1-1",
+            "x",
+            "2015-11-18-1",
+        ] {
             assert!(parse_published(bad).is_err(), "{bad}");
         }
     }

@@ -65,7 +65,12 @@ fn is_acronym(s: &str) -> bool {
 
 fn split_list(field: Option<&&'static str>) -> Vec<&'static str> {
     field
-        .map(|f| f.split(';').map(str::trim).filter(|s| !s.is_empty()).collect())
+        .map(|f| {
+            f.split(';')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -111,7 +116,9 @@ fn build_gazetteer() -> Gazetteer {
         });
         country_by_code.insert(code.clone(), entity);
         add(&mut patterns, entity, name, false);
-        if let Some(official) = isocountry::CountryCode::for_alpha2(&code).ok().map(|c| c.name())
+        if let Some(official) = isocountry::CountryCode::for_alpha2(&code)
+            .ok()
+            .map(|c| c.name())
             && official != name
             && !official.contains(',')
         {
@@ -134,7 +141,10 @@ fn build_gazetteer() -> Gazetteer {
             id: format!("city:{}", slug(name)),
             kind: EntityKind::City,
             name: name.to_string(),
-            country_code: fields.get(1).filter(|c| !c.is_empty()).map(|c| c.to_string()),
+            country_code: fields
+                .get(1)
+                .filter(|c| !c.is_empty())
+                .map(|c| c.to_string()),
         });
         add(&mut patterns, entity, name, false);
         for alias in split_list(fields.get(2)) {
@@ -147,7 +157,10 @@ fn build_gazetteer() -> Gazetteer {
             id: format!("organization:{}", fields[0]),
             kind: EntityKind::Organization,
             name: fields[1].to_string(),
-            country_code: fields.get(3).filter(|c| !c.is_empty()).map(|c| c.to_string()),
+            country_code: fields
+                .get(3)
+                .filter(|c| !c.is_empty())
+                .map(|c| c.to_string()),
         });
         add(&mut patterns, entity, fields[1], false);
         for alias in split_list(fields.get(2)) {
@@ -216,11 +229,22 @@ mod tests {
         let g = &*GAZETTEER;
         let by = &g.entities[g.country_by_code["BY"]];
         assert_eq!(by.name, "Belarus");
-        assert!(g.entities.iter().any(|e| e.id == "city:minsk" && e.country_code.as_deref() == Some("BY")));
+        assert!(
+            g.entities
+                .iter()
+                .any(|e| e.id == "city:minsk" && e.country_code.as_deref() == Some("BY"))
+        );
         assert!(g.entities.iter().any(|e| e.id == "organization:osce"));
-        assert!(g.patterns.iter().any(|p| p.surface == "US" && p.case_sensitive));
+        assert!(
+            g.patterns
+                .iter()
+                .any(|p| p.surface == "US" && p.case_sensitive)
+        );
         assert!(PEOPLE.roles.contains("foreign minister"));
-        assert_eq!(PEOPLE.variants.get("lukashenko").map(String::as_str), Some("lukashenka"));
+        assert_eq!(
+            PEOPLE.variants.get("lukashenko").map(String::as_str),
+            Some("lukashenka")
+        );
     }
 
     #[test]

@@ -118,7 +118,8 @@ pub fn is_heading_like(line: &str) -> bool {
     if !(first.is_uppercase() || first.is_ascii_digit() || "\"'(…[".contains(first)) {
         return false;
     }
-    let ends_like_sentence = t.ends_with('.') && !t.ends_with("...") || t.ends_with([',', ';', ':']);
+    let ends_like_sentence =
+        t.ends_with('.') && !t.ends_with("...") || t.ends_with([',', ';', ':']);
     if ends_like_sentence {
         return false;
     }
@@ -156,7 +157,13 @@ fn next_non_blank(lines: &[String], from: usize) -> Option<usize> {
 pub fn classify(lines: &[String]) -> Vec<Option<NoiseMark>> {
     let mut marks: Vec<Option<NoiseMark>> = lines
         .iter()
-        .map(|l| if l.is_empty() { None } else { classify_alone(l) })
+        .map(|l| {
+            if l.is_empty() {
+                None
+            } else {
+                classify_alone(l)
+            }
+        })
         .collect();
     let n = lines.len();
 
@@ -209,7 +216,8 @@ pub fn classify(lines: &[String]) -> Vec<Option<NoiseMark>> {
         let end = (i + 1 + REPEAT_WINDOW).min(n);
         let repeated = (i + 1..end).any(|j| {
             marks[j].is_none()
-                && (lines[j] == line || cut.is_some_and(|c| c.len() >= 20 && lines[j].starts_with(c)))
+                && (lines[j] == line
+                    || cut.is_some_and(|c| c.len() >= 20 && lines[j].starts_with(c)))
         });
         if repeated {
             marks[i] = Some(NoiseMark::new("teaser"));
@@ -218,7 +226,10 @@ pub fn classify(lines: &[String]) -> Vec<Option<NoiseMark>> {
 
     // Pull quotes: a heading-like line whose words stand inside a nearby paragraph.
     for i in 0..n {
-        if marks[i].is_some() || !is_heading_like(&lines[i]) || lines[i].split_whitespace().count() < 5 {
+        if marks[i].is_some()
+            || !is_heading_like(&lines[i])
+            || lines[i].split_whitespace().count() < 5
+        {
             continue;
         }
         let quote = lines[i].trim_end_matches(['.', '…', ' ']);
@@ -247,7 +258,8 @@ pub fn classify(lines: &[String]) -> Vec<Option<NoiseMark>> {
         let block = start..i;
         let mut run: Vec<usize> = Vec::new();
         for j in block.clone() {
-            let short = is_heading_like(&lines[j]) || marks[j].as_ref().is_some_and(|m| m.code != "dateline");
+            let short = is_heading_like(&lines[j])
+                || marks[j].as_ref().is_some_and(|m| m.code != "dateline");
             if is_dateline(marks[j].as_ref()) {
                 continue;
             }
@@ -263,11 +275,21 @@ pub fn classify(lines: &[String]) -> Vec<Option<NoiseMark>> {
     marks
 }
 
-fn flush_menu_run(run: &[usize], lines: &[String], marks: &mut [Option<NoiseMark>], paragraph_after: Option<usize>) {
+fn flush_menu_run(
+    run: &[usize],
+    lines: &[String],
+    marks: &mut [Option<NoiseMark>],
+    paragraph_after: Option<usize>,
+) {
     if run.len() < 2 {
         return;
     }
-    let keep_last = paragraph_after.is_some_and(|p| p == run[run.len() - 1] + 1 || lines[run[run.len() - 1] + 1..p].iter().all(|l| l.is_empty()));
+    let keep_last = paragraph_after.is_some_and(|p| {
+        p == run[run.len() - 1] + 1
+            || lines[run[run.len() - 1] + 1..p]
+                .iter()
+                .all(|l| l.is_empty())
+    });
     let upto = if keep_last { run.len() - 1 } else { run.len() };
     for &j in &run[..upto] {
         if marks[j].is_none() {
@@ -281,11 +303,16 @@ mod tests {
     use super::*;
 
     fn lines(text: &str) -> Vec<String> {
-        text.lines().map(crate::extract::normalize::normalize_line).collect()
+        text.lines()
+            .map(crate::extract::normalize::normalize_line)
+            .collect()
     }
 
     fn codes(text: &str) -> Vec<Option<String>> {
-        classify(&lines(text)).into_iter().map(|m| m.map(|m| m.code)).collect()
+        classify(&lines(text))
+            .into_iter()
+            .map(|m| m.map(|m| m.code))
+            .collect()
     }
 
     #[test]

@@ -32,7 +32,12 @@ enum Mapped {
 
 fn map_char(c: char) -> Mapped {
     match c {
-        '\t' | '\u{A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}'
+        '\t'
+        | '\u{A0}'
+        | '\u{1680}'
+        | '\u{2000}'..='\u{200A}'
+        | '\u{202F}'
+        | '\u{205F}'
         | '\u{3000}' => Mapped::Space,
         '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' => Mapped::Drop,
         '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}' => {
@@ -50,7 +55,9 @@ fn map_char(c: char) -> Mapped {
 /// Normalises one line: NFC, straight quotes, en dashes for every dash, single spaces, no control
 /// or zero-width characters, trimmed. Runs in one pass over the line.
 pub fn normalize_line(line: &str) -> String {
-    let composed: Cow<'_, str> = if line.is_ascii() || is_nfc_quick(line.chars()) == unicode_normalization::IsNormalized::Yes {
+    let composed: Cow<'_, str> = if line.is_ascii()
+        || is_nfc_quick(line.chars()) == unicode_normalization::IsNormalized::Yes
+    {
         Cow::Borrowed(line)
     } else {
         Cow::Owned(line.nfc().collect())
@@ -87,7 +94,10 @@ mod tests {
             normalize_line("President Alexander Lukashenka’s  ‘social circle’\u{a0}—\tfar"),
             "President Alexander Lukashenka's 'social circle' – far"
         );
-        assert_eq!(normalize_line("  On 18 – 20 November  "), "On 18 – 20 November");
+        assert_eq!(
+            normalize_line("  On 18 – 20 November  "),
+            "On 18 – 20 November"
+        );
         assert_eq!(normalize_line("“Distant Arc”"), "\"Distant Arc\"");
     }
 

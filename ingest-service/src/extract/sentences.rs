@@ -6,9 +6,10 @@ use super::model::Span;
 /// Words that end with a full stop without ending a sentence.
 const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "gen", "col", "lt", "maj", "capt", "sgt",
-    "rev", "gov", "sen", "rep", "amb", "no", "nos", "vol", "vs", "etc", "e.g", "i.e", "cf", "approx",
-    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc",
-    "ltd", "co", "corp", "dept", "est", "fig", "mln", "bln", "mn", "bn", "u.s", "u.k", "u.n", "e.u",
+    "rev", "gov", "sen", "rep", "amb", "no", "nos", "vol", "vs", "etc", "e.g", "i.e", "cf",
+    "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "inc", "ltd", "co", "corp", "dept", "est", "fig", "mln", "bln", "mn", "bn", "u.s", "u.k",
+    "u.n", "e.u",
 ];
 
 fn is_abbreviation(word: &str) -> bool {
@@ -51,12 +52,16 @@ fn split_paragraph(para: &str, base: usize, out: &mut Vec<Span>) {
         let b = bytes[i];
         if b == b'.' || b == b'!' || b == b'?' {
             let mut end = i + 1;
-            while end < bytes.len() && matches!(bytes[end], b'.' | b'!' | b'?' | b'"' | b'\'' | b')' | b']') {
+            while end < bytes.len()
+                && matches!(bytes[end], b'.' | b'!' | b'?' | b'"' | b'\'' | b')' | b']')
+            {
                 end += 1;
             }
             if end < bytes.len() && bytes[end] == b' ' {
                 let next = para[end + 1..].chars().next();
-                let starts_sentence = next.is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || c == '"' || c == '\'' || c == '(');
+                let starts_sentence = next.is_some_and(|c| {
+                    c.is_uppercase() || c.is_ascii_digit() || c == '"' || c == '\'' || c == '('
+                });
                 let word_start = para[..i].rfind(' ').map_or(0, |p| p + 1);
                 let word = &para[word_start..i];
                 if starts_sentence && (b != b'.' || !is_abbreviation(word)) {
@@ -77,7 +82,10 @@ mod tests {
     use super::*;
 
     fn sentences(text: &str) -> Vec<&str> {
-        split_sentences(text).iter().map(|s| &text[s.start..s.end]).collect()
+        split_sentences(text)
+            .iter()
+            .map(|s| &text[s.start..s.end])
+            .collect()
     }
 
     #[test]
@@ -101,7 +109,8 @@ mod tests {
 
     #[test]
     fn quotes_close_a_sentence() {
-        let text = "Makei spoke about \"new dividing lines in the region.\" Prior to that he met Kurz.";
+        let text =
+            "Makei spoke about \"new dividing lines in the region.\" Prior to that he met Kurz.";
         assert_eq!(sentences(text).len(), 2);
     }
 }

@@ -24,7 +24,10 @@ impl SplitArticle {
     }
 
     fn headings(&self) -> impl Iterator<Item = &str> {
-        self.sections.iter().map(|s| s.heading.as_str()).filter(|h| !h.is_empty())
+        self.sections
+            .iter()
+            .map(|s| s.heading.as_str())
+            .filter(|h| !h.is_empty())
     }
 }
 
@@ -47,7 +50,10 @@ pub fn is_title_case(heading: &str) -> bool {
     if words.len() < 2 {
         return false;
     }
-    let capitalised = words.iter().filter(|w| w.chars().next().is_some_and(char::is_uppercase)).count();
+    let capitalised = words
+        .iter()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .count();
     capitalised * 4 >= words.len() * 3
 }
 
@@ -60,7 +66,9 @@ pub fn split_series(title: &str) -> (String, String) {
             let words: Vec<&str> = tail.split_whitespace().collect();
             let names_series = !head.trim().is_empty()
                 && (1..=6).contains(&words.len())
-                && words.iter().any(|w| is_series_word(w.trim_matches(|c: char| !c.is_alphanumeric())));
+                && words
+                    .iter()
+                    .any(|w| is_series_word(w.trim_matches(|c: char| !c.is_alphanumeric())));
             if names_series {
                 return (head.trim().to_string(), tail.trim().to_string());
             }
@@ -70,8 +78,18 @@ pub fn split_series(title: &str) -> (String, String) {
 }
 
 const MONTHS: &[&str] = &[
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 /// The date of a dateline such as "4 August 2012", "Monday, 27 May 2024", "21 April 2024, 09:57",
@@ -98,7 +116,8 @@ pub fn parse_dateline(line: &str) -> Option<PartialDate> {
             day = t[8..10].parse().ok()?;
         }
     }
-    let valid = (1000..=2999).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day);
+    let valid =
+        (1000..=2999).contains(&year) && (1..=12).contains(&month) && (1..=31).contains(&day);
     valid.then_some(PartialDate { year, month, day })
 }
 
@@ -234,8 +253,13 @@ mod tests {
     #[test]
     fn series_suffix_is_split_off() {
         assert_eq!(
-            split_series("Strengthening Links with Autocratic Friends – Belarus Foreign Policy Digest"),
-            ("Strengthening Links with Autocratic Friends".into(), "Belarus Foreign Policy Digest".into())
+            split_series(
+                "Strengthening Links with Autocratic Friends – Belarus Foreign Policy Digest"
+            ),
+            (
+                "Strengthening Links with Autocratic Friends".into(),
+                "Belarus Foreign Policy Digest".into()
+            )
         );
         assert_eq!(split_series("Minsk – Moscow relations").1, "");
     }
@@ -245,11 +269,23 @@ mod tests {
         let text = "Are Relations With Europe Back to Normal? – Belarus Foreign Policy Digest\n\nThe Belarusian government's crackdown failed.\n\nExploiting international forums\n\nOn 8 June, Minsk hosted a high-level meeting.\n\nOn 22 June, senior diplomats gathered in Minsk.\n\nOn 5-9 July, the OSCE Parliamentary Assembly held its annual session in Minsk.\n\nDealing with Slavery and Human Trafficking in Belarus\n\nOn 6 February a Belarusian businessman received 5 years in prison.\n\nA Slaveholder from Belarus\n\nBelarus has not seen slavery for almost two centuries.\n\nIgar Gubarevich\nIgar Gubarevich is a senior analyst.";
         let articles = split(text);
         assert_eq!(articles.len(), 2);
-        assert_eq!(articles[0].title, "Are Relations With Europe Back to Normal?");
+        assert_eq!(
+            articles[0].title,
+            "Are Relations With Europe Back to Normal?"
+        );
         assert_eq!(articles[0].series, "Belarus Foreign Policy Digest");
-        assert_eq!(articles[0].sections[1].heading, "Exploiting international forums");
-        assert_eq!(articles[1].title, "Dealing with Slavery and Human Trafficking in Belarus");
-        assert_eq!(articles[1].sections[1].heading, "A Slaveholder from Belarus");
+        assert_eq!(
+            articles[0].sections[1].heading,
+            "Exploiting international forums"
+        );
+        assert_eq!(
+            articles[1].title,
+            "Dealing with Slavery and Human Trafficking in Belarus"
+        );
+        assert_eq!(
+            articles[1].sections[1].heading,
+            "A Slaveholder from Belarus"
+        );
         assert_eq!(articles[1].authors, vec!["Igar Gubarevich".to_string()]);
     }
 
@@ -258,7 +294,14 @@ mod tests {
         let text = "4 August 2012\nWhy Europe's Policy Fails in Belarus\n\nOn Friday, Belarusian Foreign Ministry declared something.\n\n29 May 2012\nHow to Make Foreign Aid More Effective – Digest of Belarusian Analytics\n\nBelarusian analytical reports focused on foreign aid.";
         let articles = split(text);
         assert_eq!(articles.len(), 2);
-        assert_eq!(articles[0].published, Some(PartialDate { year: 2012, month: 8, day: 4 }));
+        assert_eq!(
+            articles[0].published,
+            Some(PartialDate {
+                year: 2012,
+                month: 8,
+                day: 4
+            })
+        );
         assert_eq!(articles[1].title, "How to Make Foreign Aid More Effective");
         assert_eq!(articles[1].series, "Digest of Belarusian Analytics");
     }

@@ -17,12 +17,45 @@ use tokens::{Token, is_capitalised, tokenize};
 
 /// Head words that make a capitalised sequence an organisation.
 const ORG_HEADS: &[&str] = &[
-    "ministry", "committee", "council", "commission", "agency", "bank", "organisation",
-    "organization", "initiative", "assembly", "parliament", "party", "centre", "center",
-    "institute", "academy", "fund", "administration", "department", "service", "court",
-    "corporation", "company", "university", "chamber", "office", "government", "association",
-    "directorate", "inspectorate", "prosecutor's", "duma", "senate", "congress", "cabinet",
-    "secretariat", "foundation", "alliance", "network",
+    "ministry",
+    "committee",
+    "council",
+    "commission",
+    "agency",
+    "bank",
+    "organisation",
+    "organization",
+    "initiative",
+    "assembly",
+    "parliament",
+    "party",
+    "centre",
+    "center",
+    "institute",
+    "academy",
+    "fund",
+    "administration",
+    "department",
+    "service",
+    "court",
+    "corporation",
+    "company",
+    "university",
+    "chamber",
+    "office",
+    "government",
+    "association",
+    "directorate",
+    "inspectorate",
+    "prosecutor's",
+    "duma",
+    "senate",
+    "congress",
+    "cabinet",
+    "secretariat",
+    "foundation",
+    "alliance",
+    "network",
 ];
 
 /// Lower-case words that may join the capitalised words of an organisation's name.
@@ -31,7 +64,10 @@ const ORG_CONNECTORS: &[&str] = &["of", "the", "for", "and", "on", "under", "in"
 #[derive(Clone, Debug)]
 pub enum Target {
     Known(usize),
-    Org { name: String, country: Option<String> },
+    Org {
+        name: String,
+        country: Option<String>,
+    },
     Person(PersonIndex),
 }
 
@@ -101,7 +137,8 @@ impl DocumentEntities {
         let nested = nested_places(text, &found);
         found.extend(nested);
         let covered: Vec<Span> = found.iter().map(|f| f.span).collect();
-        for candidate in people::person_candidates(text, &tokens, &covered, &found_targets(&found)) {
+        for candidate in people::person_candidates(text, &tokens, &covered, &found_targets(&found))
+        {
             let index = self.persons.observe(article, &candidate);
             found.push(Found {
                 span: candidate.span,
@@ -192,19 +229,31 @@ fn nested_places(text: &str, found: &[Found]) -> Vec<Found> {
         }
         let inner = &text[f.span.start..f.span.end];
         // Leftmost-longest matching finds the organisation itself; try each run of its words.
-        let starts: Vec<usize> = std::iter::once(0).chain(inner.match_indices(' ').map(|(i, _)| i + 1)).collect();
-        let ends: Vec<usize> = inner.match_indices(' ').map(|(i, _)| i).chain(std::iter::once(inner.len())).collect();
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(inner.match_indices(' ').map(|(i, _)| i + 1))
+            .collect();
+        let ends: Vec<usize> = inner
+            .match_indices(' ')
+            .map(|(i, _)| i)
+            .chain(std::iter::once(inner.len()))
+            .collect();
         for &start in &starts {
             for &end in ends.iter().rev().filter(|&&e| e > start) {
                 if start == 0 && end == inner.len() {
                     continue;
                 }
-                let piece = inner[start..end].trim_end_matches(['\'', 's']).trim_end_matches('\'');
-                let piece = if inner[start..end].ends_with("'s") { piece } else { &inner[start..end] };
+                let piece = inner[start..end]
+                    .trim_end_matches(['\'', 's'])
+                    .trim_end_matches('\'');
+                let piece = if inner[start..end].ends_with("'s") {
+                    piece
+                } else {
+                    &inner[start..end]
+                };
                 let Some(m) = gazetteer_matches(piece).into_iter().next() else {
                     continue;
                 };
-                let place = matches!(m.target, Target::Known(k) if matches!(gazetteer.entities[k].kind, EntityKind::Country | EntityKind::City));
+                let place = matches!(m.target, Target::Known(k) if gazetteer.entities[k].kind == EntityKind::Country);
                 if place && m.span.start == 0 && m.span.end == piece.len() {
                     out.push(Found {
                         span: Span {
@@ -224,7 +273,7 @@ fn nested_places(text: &str, found: &[Found]) -> Vec<Found> {
 
 fn found_targets(found: &[Found]) -> Vec<(Span, Option<String>)> {
     let gazetteer = &*GAZETTEER;
-    found
+    let mut targets: Vec<(Span, Option<String>)> = found
         .iter()
         .map(|f| {
             let country = match &f.target {
@@ -235,7 +284,9 @@ fn found_targets(found: &[Found]) -> Vec<(Span, Option<String>)> {
             };
             (f.span, country)
         })
-        .collect()
+        .collect();
+    targets.sort_by_key(|(s, _)| *s);
+    targets
 }
 
 /// Keeps the longest of overlapping mentions (an organisation over the country inside its name).
@@ -247,11 +298,19 @@ fn non_overlapping(mut body: Vec<(Span, String, EntityKind)>) -> Vec<Mention> {
             && span.start < last.span.end
         {
             if span.end - span.start > last.span.end - last.span.start {
-                *last = Mention { span, entity_id, kind };
+                *last = Mention {
+                    span,
+                    entity_id,
+                    kind,
+                };
             }
             continue;
         }
-        out.push(Mention { span, entity_id, kind });
+        out.push(Mention {
+            span,
+            entity_id,
+            kind,
+        });
     }
     out
 }
@@ -277,7 +336,10 @@ fn gazetteer_matches(text: &str) -> Vec<Found> {
         let case_ok = if pattern.case_sensitive {
             surface == pattern.surface
         } else {
-            surface.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+            surface
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
         };
         if !case_ok {
             continue;
@@ -312,17 +374,57 @@ fn organisation_runs(text: &str, tokens: &[Token]) -> Vec<Found> {
                 j += 1;
                 last_cap = j;
             } else if ORG_CONNECTORS.contains(&next) {
+                // "Amnesty International and the US Department of State" names two bodies.
+                let and_the =
+                    next == "and" && tokens.get(j + 2).is_some_and(|t| t.text(text) == "the");
+                if and_the {
+                    break;
+                }
                 j += 1;
             } else {
                 break;
             }
         }
-        let run = &tokens[i..=last_cap];
-        let head = run.iter().rposition(|t| ORG_HEADS.contains(&t.text(text).to_lowercase().as_str()));
-        if let Some(_head) = head {
+        let mut run = &tokens[i..=last_cap];
+        let is_head = |t: &Token| ORG_HEADS.contains(&t.text(text).to_lowercase().as_str());
+        // A head word names the body only at the end or before "of" ("Ministry of Foreign
+        // Affairs"); "Association Agreement" is not an association.
+        let head_at = |run: &[Token], k: usize| {
+            is_head(&run[k])
+                && (k + 1 == run.len() || ORG_CONNECTORS.contains(&run[k + 1].text(text)))
+        };
+        // "Chairman of the Government of ..." and "Meeting of the Council": the body starts after "of".
+        if let Some(of) = run.iter().position(|t| t.text(text) == "of")
+            && !(0..of).any(|k| head_at(run, k))
+        {
+            let mut k = of + 1;
+            while k < run.len() && ORG_CONNECTORS.contains(&run[k].text(text)) {
+                k += 1;
+            }
+            if k < run.len() {
+                run = &run[k..];
+            }
+        }
+        let head = (0..run.len()).rposition(|k| head_at(run, k));
+        if head.is_some() {
             // Drop leading words that are not part of a name ("The", "On").
             let mut first = 0;
-            while first < run.len() && matches!(run[first].text(text), "The" | "On" | "In" | "At" | "A" | "An" | "For" | "By" | "From" | "With" | "And") {
+            while first < run.len()
+                && matches!(
+                    run[first].text(text),
+                    "The"
+                        | "On"
+                        | "In"
+                        | "At"
+                        | "A"
+                        | "An"
+                        | "For"
+                        | "By"
+                        | "From"
+                        | "With"
+                        | "And"
+                )
+            {
                 first += 1;
             }
             if first < run.len() && run.len() - first >= 2 {
@@ -332,17 +434,19 @@ fn organisation_runs(text: &str, tokens: &[Token]) -> Vec<Found> {
                 let country = run[first..]
                     .iter()
                     .find_map(|t| demonym_country(t.text(text)))
-                    .or_else(|| demonym_country(name.split(' ').next().unwrap_or_default()));
+                    .or_else(|| {
+                        gazetteer_matches(&name)
+                            .iter()
+                            .find_map(|f| match f.target {
+                                Target::Known(k) => gazetteer.entities[k].country_code.clone(),
+                                _ => None,
+                            })
+                    });
                 out.push(Found {
                     span: Span { start, end },
                     target: Target::Org {
                         name: name.clone(),
-                        country: country.or_else(|| {
-                            gazetteer_matches(&name).iter().find_map(|f| match f.target {
-                                Target::Known(k) => gazetteer.entities[k].country_code.clone(),
-                                _ => None,
-                            })
-                        }),
+                        country,
                     },
                     surface: name,
                 });
@@ -361,7 +465,9 @@ fn demonym_country(word: &str) -> Option<String> {
     let gazetteer = &*GAZETTEER;
     let m = gazetteer_matches(word).into_iter().next()?;
     match m.target {
-        Target::Known(k) if gazetteer.entities[k].kind == EntityKind::Country && m.span.end == word.len() => {
+        Target::Known(k)
+            if gazetteer.entities[k].kind == EntityKind::Country && m.span.end == word.len() =>
+        {
             gazetteer.entities[k].country_code.clone()
         }
         _ => None,

@@ -42,16 +42,22 @@ fn is_role_or_modifier(word: &str) -> bool {
 fn is_name_word(word: &str) -> bool {
     is_capitalised(word) && {
         let f = fold(word);
-        !PEOPLE.stop_words.contains(&f) && !PEOPLE.roles.contains(&f) && !PEOPLE.modifiers.contains(&f)
+        !PEOPLE.stop_words.contains(&f)
+            && !PEOPLE.roles.contains(&f)
+            && !PEOPLE.modifiers.contains(&f)
     }
 }
 
-fn has_surname_ending(word: &str) -> bool {
+/// The length of the surname ending a word has, 0 for none.
+fn surname_ending(word: &str) -> usize {
     let f = fold(word);
     PEOPLE
         .surname_suffixes
         .iter()
-        .any(|s| f.len() >= s.len() + 3 && f.ends_with(s.as_str()))
+        .filter(|s| f.len() >= s.len() + 3 && f.ends_with(s.as_str()))
+        .map(|s| s.len())
+        .max()
+        .unwrap_or(0)
 }
 
 fn sentence_initial(text: &str, start: usize) -> bool {
@@ -86,7 +92,7 @@ fn role_before(
             break;
         }
         let word = prev.text(text);
-        if let Some((_, code)) = countries.iter().find(|(s, _)| s.start <= prev.start && prev.end <= s.end) {
+        if let Some((_, code)) = span_containing(countries, prev) {
             if code.is_some() && country.is_none() {
                 country = code.clone();
             }
@@ -112,6 +118,23 @@ fn role_before(
         role = format!("{role} of {}", GAZETTEER.entities[i].name);
     }
     Some(role)
+}
+
+/// Whether a token overlaps one of `spans` (sorted by start). Spans do not nest deeper than an
+/// organisation over a place, so looking back a few spans is enough.
+fn overlaps_any(spans: &[Span], t: &Token) -> bool {
+    let after = spans.partition_point(|s| s.start < t.end);
+    spans[..after].iter().rev().take(4).any(|s| t.start < s.end)
+}
+
+/// The country of the span (sorted by start) that contains a token, if any.
+fn span_containing(spans: &[(Span, Option<String>)], t: Token) -> Option<&(Span, Option<String>)> {
+    let after = spans.partition_point(|(s, _)| s.start <= t.start);
+    spans[..after]
+        .iter()
+        .rev()
+        .take(4)
+        .find(|(s, _)| t.end <= s.end)
 }
 
 /// Whether an appositive after the name gives a role: "Nguyễn Phú Trọng, the General Secretary".
@@ -144,7 +167,9 @@ pub fn person_candidates(
     covered: &[Span],
     countries: &[(Span, Option<String>)],
 ) -> Vec<Candidate> {
-    let is_covered = |t: &Token| covered.iter().any(|s| s.start < t.end && t.start < s.end);
+    let mut covered = covered.to_vec();
+    covered.sort();
+    let is_covered = |t: &Token| overlaps_any(&covered, t);
     let mut out = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
@@ -179,11 +204,16 @@ pub fn person_candidates(
         let role = role_before(text, tokens, first, countries);
         let appositive = role_after(text, tokens, j);
         let given = PEOPLE.given_names.contains(&fold(&words[0]));
-        let surname = has_surname_ending(&words[words.len() - 1]);
+        let ending = surname_ending(&words[words.len() - 1]);
         let strong = if words.len() >= 2 {
-            role.is_some() || appositive || given || surname
+            role.is_some() || appositive || given || ending > 0
         } else {
-            role.is_some() || appositive || (surname && !sentence_initial(text, run[0].start))
+            // A short ending ("-in", "-ov") is weak evidence at the start of a sentence, where
+            // every word is capitalised.
+            role.is_some()
+                || appositive
+                || ending >= 3
+                || (ending > 0 && !sentence_initial(text, run[0].start))
         };
         if words.len() >= 2 && !strong {
             i = next;
@@ -299,8 +329,17 @@ impl Persons {
             if self.observations[obs].candidate.words.len() < 2 {
                 continue;
             }
-            let folded: Vec<String> = self.observations[obs].candidate.words.iter().map(|w| fold(w)).collect();
-            match self.persons.iter().position(|p| p.folded.len() >= 2 && same_person(&p.folded, &folded)) {
+            let folded: Vec<String> = self.observations[obs]
+                .candidate
+                .words
+                .iter()
+                .map(|w| fold(w))
+                .collect();
+            match self
+                .persons
+                .iter()
+                .position(|p| p.folded.len() >= 2 && same_person(&p.folded, &folded))
+            {
                 Some(p) => self.attach(obs, p),
                 None => self.new_person(obs),
             }
@@ -313,7 +352,12 @@ impl Persons {
             let word = fold(&o.candidate.words[0]);
             let article = o.article;
             let matches: Vec<usize> = (0..self.persons.len())
-                .filter(|&p| self.persons[p].folded.last().is_some_and(|l| same_name_word(l, &word)))
+                .filter(|&p| {
+                    self.persons[p]
+                        .folded
+                        .last()
+                        .is_some_and(|l| same_name_word(l, &word))
+                })
                 .collect();
             let chosen = matches
                 .iter()

@@ -7,17 +7,26 @@ fn analyse(text: &str) -> Resolved {
 }
 
 fn names(resolved: &Resolved) -> Vec<(String, String)> {
-    resolved.entities.values().map(|e| (e.id.clone(), e.name.clone())).collect()
+    resolved
+        .entities
+        .values()
+        .map(|e| (e.id.clone(), e.name.clone()))
+        .collect()
 }
 
 #[test]
 fn role_before_a_name_makes_a_person_with_role_and_country() {
-    let r = analyse("On 18 – 20 November, Serbian president Tomislav Nikolic visited Belarus on an official visit.");
+    let r = analyse(
+        "On 18 – 20 November, Serbian president Tomislav Nikolic visited Belarus on an official visit.",
+    );
     let nikolic = &r.entities["person:tomislav-nikolic"];
     assert_eq!(nikolic.roles, vec!["President of Serbia".to_string()]);
     assert!(r.entities.contains_key("country:RS"));
     assert!(r.entities.contains_key("country:BY"));
-    let serbian = r.mentions[0].iter().find(|m| m.entity_id == "country:RS").unwrap();
+    let serbian = r.mentions[0]
+        .iter()
+        .find(|m| m.entity_id == "country:RS")
+        .unwrap();
     assert_eq!(serbian.kind, EntityKind::Country);
 }
 
@@ -28,16 +37,33 @@ fn surnames_and_variants_resolve_to_the_full_name() {
          Later Makey met Alexander Lukashenka. Lukashenko praised the Belarus's top diplomat. \
          His deputy Alena Kupchyna travelled to Copenhagen. Elena Kupchyna came back.",
     );
-    let people: Vec<_> = r.entities.values().filter(|e| e.kind == EntityKind::Person).map(|e| e.id.as_str()).collect();
-    assert_eq!(people, vec!["person:alena-kupchyna", "person:alexander-lukashenka", "person:vladimir-makei"]);
+    let people: Vec<_> = r
+        .entities
+        .values()
+        .filter(|e| e.kind == EntityKind::Person)
+        .map(|e| e.id.as_str())
+        .collect();
+    assert_eq!(
+        people,
+        vec![
+            "person:alena-kupchyna",
+            "person:alexander-lukashenka",
+            "person:vladimir-makei"
+        ]
+    );
     let makei = &r.entities["person:vladimir-makei"];
     assert!(makei.aliases.contains(&"Makey".to_string()));
 }
 
 #[test]
 fn diacritics_are_kept_for_display_and_folded_for_ids() {
-    let r = analyse("On 26 – 28 November, Nguyễn Phú Trọng, the General Secretary of the Central Committee, visited Belarus.");
-    assert_eq!(r.entities["person:nguyen-phu-trong"].name, "Nguyễn Phú Trọng");
+    let r = analyse(
+        "On 26 – 28 November, Nguyễn Phú Trọng, the General Secretary of the Central Committee, visited Belarus.",
+    );
+    assert_eq!(
+        r.entities["person:nguyen-phu-trong"].name,
+        "Nguyễn Phú Trọng"
+    );
 }
 
 #[test]
@@ -61,7 +87,9 @@ fn organisations_from_gazetteer_and_head_words() {
 
 #[test]
 fn demonyms_possessives_and_acronyms_name_countries() {
-    let r = analyse("Belarus' performance and Belarus's trade with the UAE and the US grew; Turkmens study in Belarusian universities.");
+    let r = analyse(
+        "Belarus' performance and Belarus's trade with the UAE and the US grew; Turkmens study in Belarusian universities.",
+    );
     for id in ["country:BY", "country:AE", "country:US", "country:TM"] {
         assert!(r.entities.contains_key(id), "{id}");
     }
@@ -71,6 +99,12 @@ fn demonyms_possessives_and_acronyms_name_countries() {
 
 #[test]
 fn capitalised_words_without_evidence_are_not_people() {
-    let r = analyse("Strengthening Links with Autocratic Friends. Bilateral turnover has been falling. Again, trade fell.");
-    assert!(r.entities.values().all(|e| e.kind != EntityKind::Person), "{:?}", names(&r));
+    let r = analyse(
+        "Strengthening Links with Autocratic Friends. Bilateral turnover has been falling. Again, trade fell.",
+    );
+    assert!(
+        r.entities.values().all(|e| e.kind != EntityKind::Person),
+        "{:?}",
+        names(&r)
+    );
 }

@@ -68,7 +68,18 @@ mod tests {
         let words: Vec<&str> = tokenize(text).iter().map(|t| t.text(text)).collect();
         assert_eq!(
             words,
-            vec!["Belarus", "Deputy", "Prime", "Minister", "Netumbo", "Nandi-Ndaitwah", "met", "a", "U.S", "delegation"]
+            vec![
+                "Belarus",
+                "Deputy",
+                "Prime",
+                "Minister",
+                "Netumbo",
+                "Nandi-Ndaitwah",
+                "met",
+                "a",
+                "U.S",
+                "delegation"
+            ]
         );
     }
 }
