@@ -75,7 +75,10 @@ pub fn parse_document(input: &DocumentInput<'_>) -> ParsedDocument {
 }
 
 /// `parse_document`, also adding the time spent per stage into `timings`.
-pub fn parse_document_timed(input: &DocumentInput<'_>, timings: &mut StageTimings) -> ParsedDocument {
+pub fn parse_document_timed(
+    input: &DocumentInput<'_>,
+    timings: &mut StageTimings,
+) -> ParsedDocument {
     let mut diagnostics = Vec::new();
 
     let clock = Instant::now();
@@ -89,7 +92,11 @@ pub fn parse_document_timed(input: &DocumentInput<'_>, timings: &mut StageTiming
             text: String::new(),
         });
     }
-    let lines: Vec<String> = decoded.text.lines().map(normalize::normalize_line).collect();
+    let lines: Vec<String> = decoded
+        .text
+        .lines()
+        .map(normalize::normalize_line)
+        .collect();
     let marks = noise::classify(&lines);
     for (i, mark) in marks.iter().enumerate() {
         if let Some(mark) = mark
@@ -127,7 +134,10 @@ pub fn parse_document_timed(input: &DocumentInput<'_>, timings: &mut StageTiming
             diagnostics.push(Diagnostic {
                 severity: Severity::Info,
                 code: "article.duplicate".into(),
-                message: format!("the article at line {} repeats an earlier one ({id})", raw.first_line),
+                message: format!(
+                    "the article at line {} repeats an earlier one ({id})",
+                    raw.first_line
+                ),
                 line: raw.first_line,
                 text: clip(&raw.title),
             });
@@ -194,14 +204,17 @@ pub fn parse_document_timed(input: &DocumentInput<'_>, timings: &mut StageTiming
         timings.dates += clock.elapsed();
 
         let clock = Instant::now();
-        events.extend(extract_article_events(&analyzed_article, &entities, input.published));
+        events.extend(extract_article_events(
+            &analyzed_article,
+            &entities,
+            input.published,
+        ));
         timings.events += clock.elapsed();
         out_articles.push(analyzed_article.article);
     }
     let clock = Instant::now();
-    events.sort_by(|a, b| {
-        (a.when.start, a.when.end, &a.id).cmp(&(b.when.start, b.when.end, &b.id))
-    });
+    events
+        .sort_by(|a, b| (a.when.start, a.when.end, &a.id).cmp(&(b.when.start, b.when.end, &b.id)));
     timings.events += clock.elapsed();
 
     ParsedDocument {
