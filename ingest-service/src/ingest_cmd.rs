@@ -217,7 +217,10 @@ pub async fn ingest(args: IngestArgs, parser: Parser) -> anyhow::Result<Summary>
         );
     }
     if !summary.failed.is_empty() {
-        eprintln!("error: {} documents were not ingested:", summary.failed.len());
+        eprintln!(
+            "error: {} documents were not ingested:",
+            summary.failed.len()
+        );
         for (path, reason) in &summary.failed {
             eprintln!("  {}: {reason}", path.display());
         }
@@ -231,8 +234,8 @@ pub async fn ingest(args: IngestArgs, parser: Parser) -> anyhow::Result<Summary>
 pub fn collect_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
-        let metadata = std::fs::metadata(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let metadata =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
         if metadata.is_file() {
             files.push(path.clone());
             continue;

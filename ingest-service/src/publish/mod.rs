@@ -210,8 +210,8 @@ fn endpoint(config: &PublisherConfig) -> Result<Endpoint, PublishError> {
         addr: config.query_addr.clone(),
         reason,
     };
-    let endpoint = Endpoint::from_shared(config.query_addr.clone())
-        .map_err(|err| invalid(err.to_string()))?;
+    let endpoint =
+        Endpoint::from_shared(config.query_addr.clone()).map_err(|err| invalid(err.to_string()))?;
     if endpoint.uri().scheme_str().is_none() || endpoint.uri().host().is_none() {
         return Err(invalid(
             "expected a scheme and a host, like http://127.0.0.1:50051".into(),
@@ -482,7 +482,11 @@ impl PublisherTask {
         }
     }
 
-    async fn acknowledged(&mut self, ack: PublishResponse, in_flight: &mut VecDeque<(u64, Instant)>) {
+    async fn acknowledged(
+        &mut self,
+        ack: PublishResponse,
+        in_flight: &mut VecDeque<(u64, Instant)>,
+    ) {
         in_flight.retain(|(sequence, _)| *sequence != ack.sequence);
         let Some(mut entry) = self.queue.remove(&ack.sequence) else {
             tracing::warn!(
@@ -534,8 +538,12 @@ impl PublisherTask {
                 Ok(Ok(path)) => {
                     tracing::error!(sequence, %reason, kept = %path.display(), "the query service rejected a batch")
                 }
-                Ok(Err(err)) => tracing::error!(sequence, %reason, %err, "the query service rejected a batch, and it cannot be set aside"),
-                Err(err) => tracing::error!(sequence, %reason, %err, "the query service rejected a batch"),
+                Ok(Err(err)) => {
+                    tracing::error!(sequence, %reason, %err, "the query service rejected a batch, and it cannot be set aside")
+                }
+                Err(err) => {
+                    tracing::error!(sequence, %reason, %err, "the query service rejected a batch")
+                }
             }
             if let Some(mut entry) = self.queue.remove(&sequence) {
                 entry.notify(&Delivery::Rejected { reason });

@@ -84,10 +84,13 @@ impl Spool {
         };
         let sequence_path = dir.join("sequence");
         let reserved = match fs::read_to_string(&sequence_path) {
-            Ok(text) => text.trim().parse::<u64>().map_err(|err| SpoolError::Corrupt {
-                path: sequence_path.clone(),
-                reason: err.to_string(),
-            })?,
+            Ok(text) => text
+                .trim()
+                .parse::<u64>()
+                .map_err(|err| SpoolError::Corrupt {
+                    path: sequence_path.clone(),
+                    reason: err.to_string(),
+                })?,
             Err(err) if err.kind() == io::ErrorKind::NotFound => 0,
             Err(err) => return Err(io_error(&sequence_path)(err)),
         };
@@ -277,7 +280,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let spool = Spool::open(dir.path()).unwrap();
         let stored = spool.append(batch("article:1")).unwrap();
-        let moved = spool.reject(stored.sequence, "event names no article").unwrap();
+        let moved = spool
+            .reject(stored.sequence, "event names no article")
+            .unwrap();
         assert!(spool.pending().unwrap().is_empty());
         assert!(moved.exists());
         let reason = fs::read_to_string(moved.with_extension("reason")).unwrap();

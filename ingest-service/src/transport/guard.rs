@@ -87,7 +87,9 @@ where
                     .into_http());
                 }
                 Err(err) => {
-                    return Ok(Status::cancelled(format!("cannot read the request: {err}")).into_http());
+                    return Ok(
+                        Status::cancelled(format!("cannot read the request: {err}")).into_http()
+                    );
                 }
             };
             if let Some(status) = check_text_field(&bytes) {
@@ -183,7 +185,11 @@ mod tests {
         let invalid = [0x0a, 0x03, b'a', 0xff, b'b', 0x12, 0x01, b'u'];
         let status = check_text_field(&framed(&invalid)).expect("invalid text is found");
         assert_eq!(status.code(), tonic::Code::InvalidArgument);
-        assert!(status.message().contains("offset 1"), "{}", status.message());
+        assert!(
+            status.message().contains("offset 1"),
+            "{}",
+            status.message()
+        );
         assert!(status.message().contains("`raw`"));
     }
 

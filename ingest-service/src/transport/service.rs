@@ -27,10 +27,7 @@ pub struct IngestApi {
 impl IngestApi {
     /// Streams end with UNAVAILABLE when `shutdown` fires, so the server can stop.
     pub fn new(ingestor: Ingestor, shutdown: CancellationToken) -> Self {
-        IngestApi {
-            ingestor,
-            shutdown,
-        }
+        IngestApi { ingestor, shutdown }
     }
 }
 
@@ -85,7 +82,7 @@ async fn ingest_stream(
     let mut in_progress = FuturesOrdered::new();
     let mut next_index: u64 = 0;
     let mut input_open = true;
-    loop {
+    while input_open || !in_progress.is_empty() {
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => {
@@ -116,7 +113,6 @@ async fn ingest_stream(
                     return;
                 }
             },
-            else => return,
         }
     }
 }

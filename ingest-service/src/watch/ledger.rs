@@ -64,7 +64,12 @@ impl Ledger {
     }
 
     /// Remembers a document durably.
-    pub fn record(&mut self, hash: &str, document_id: &str, source: &str) -> Result<(), SpoolError> {
+    pub fn record(
+        &mut self,
+        hash: &str,
+        document_id: &str,
+        source: &str,
+    ) -> Result<(), SpoolError> {
         if self.hashes.contains(hash) {
             return Ok(());
         }

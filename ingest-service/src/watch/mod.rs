@@ -109,10 +109,11 @@ impl Watcher {
             }
         };
         let mut report = ScanReport::default();
-        self.files.retain(|path, _| files.iter().any(|(p, _)| p == path));
+        self.files
+            .retain(|path, _| files.iter().any(|(p, _)| p == path));
         for (path, stamp) in files {
             let ready = match self.files.get(&path) {
-                Some(FileState::Done(done)) if *done == stamp => false,
+                Some(FileState::Done(done)) if *done == stamp => continue,
                 Some(FileState::Settling(seen)) if *seen == stamp => true,
                 _ => take_all,
             };
@@ -151,11 +152,11 @@ impl Watcher {
                 let outcome = &accepted.outcome;
                 // The records are in the spool now, so they will be delivered even across a
                 // restart: the document counts as done.
-                let recorded = self.ledger.lock().await.record(
-                    &hash,
-                    &outcome.document_id,
-                    &source_uri,
-                );
+                let recorded =
+                    self.ledger
+                        .lock()
+                        .await
+                        .record(&hash, &outcome.document_id, &source_uri);
                 if let Err(err) = recorded {
                     tracing::warn!(file = %path.display(), %err, "cannot record in the ledger; the file may be ingested again after a restart");
                 }
