@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Runs the benchmarks and writes results.json and results.md.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// The ceiling server (started by `run` as a child process).
     #[command(hide = true)]
     CeilingServe(CeilingArgs),
@@ -54,6 +54,9 @@ pub struct RunArgs {
     /// Runs per figure (medians and ranges are taken over them).
     #[arg(long)]
     pub runs: Option<usize>,
+    /// Runs per figure for stores of 5M events and more.
+    #[arg(long)]
+    pub large_runs: Option<usize>,
     /// Seconds per latency run.
     #[arg(long)]
     pub latency_seconds: Option<f64>,
@@ -111,6 +114,7 @@ pub struct Settings {
     pub sections: Vec<Section>,
     pub sizes: Vec<u64>,
     pub runs: usize,
+    pub large_runs: usize,
     pub latency_seconds: f64,
     pub clients: usize,
     pub watchers: usize,
@@ -163,6 +167,11 @@ impl RunArgs {
                 }
             }),
             runs: self.runs.unwrap_or(if quick { 1 } else { 5 }).max(1),
+            large_runs: self
+                .large_runs
+                .or(self.runs)
+                .unwrap_or(if quick { 1 } else { 3 })
+                .max(1),
             latency_seconds: self
                 .latency_seconds
                 .unwrap_or(if quick { 0.5 } else { 3.0 }),
@@ -186,6 +195,17 @@ impl RunArgs {
             out_dir: self.out_dir,
             update_doc: self.update_doc,
         })
+    }
+}
+
+impl Settings {
+    /// Runs per figure for a store of `events` events.
+    pub fn runs_for(&self, events: u64) -> usize {
+        if events >= 5_000_000 {
+            self.large_runs
+        } else {
+            self.runs
+        }
     }
 }
 

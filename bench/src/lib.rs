@@ -21,6 +21,7 @@ use crate::config::{CeilingArgs, Section, Settings};
 use crate::corpus::CorpusProfile;
 use crate::procs::{Process, free_loopback_addr};
 use crate::report::{LatencyReport, Machine, RedisReport, Report, SizeReport, WatchSummary};
+use crate::scenario::store;
 use crate::scenario::timeline::{self, Call};
 use crate::stats::{Figure, Percentiles};
 use crate::synth::{IdScheme, Universe, entities_for};
@@ -32,7 +33,9 @@ const LATENCY_ENTITIES: usize = 64;
 /// Largest timeline the filtered latency test asks for.
 const LATENCY_MAX_EVENTS: u32 = 1_000;
 
-/// Runs every selected benchmark and writes `results.json` and `results.md` to the out dir.
+/// Runs every selected benchmark and writes `results.json` and `results.md` to the out dir,
+/// after each part so that a late failure keeps what was measured. A part that fails is noted
+/// and the others still run; the run then ends with an error naming the failed parts.
 pub async fn run(settings: Settings) -> anyhow::Result<Report> {
     let profile = CorpusProfile::load(
         &settings.corpus_dir,
@@ -64,104 +67,151 @@ pub async fn run(settings: Settings) -> anyhow::Result<Report> {
         );
     }
     let log_dir = settings.out_dir.join("logs");
-    let sections = &settings.sections;
-
-    if sections.contains(&Section::Extraction) {
-        eprintln!("== extraction over {} documents", profile.documents.len());
-        report.extraction = Some(scenario::extraction::run(
-            &profile.documents,
-            settings.extraction_seconds,
-            settings.runs,
-        )?);
-        match peer::spacy::run(&profile.documents, settings.runs.min(3))? {
-            Ok(spacy) => report.spacy = Some(spacy),
-            Err(reason) => report.notes.push(format!("spaCy peer skipped: {reason}")),
+    let mut failures = Vec::new();
+    for section in settings.sections.clone() {
+        let outcome = match section {
+            Section::Extraction => extraction_section(&settings, &profile, &mut report),
+            Section::Ingest => ingest_section(&settings, &profile, &log_dir, &mut report).await,
+            Section::Timeline => timeline_section(&settings, &profile, &log_dir, &mut report).await,
+            Section::Watch => watch_section(&settings, &profile, &log_dir, &mut report).await,
+        };
+        if let Err(error) = outcome {
+            eprintln!("!! {section:?} failed: {error:#}");
+            report.notes.push(format!("{section:?} failed: {error:#}"));
+            failures.push(format!("{section:?}"));
         }
+        finish(&mut report);
+        report.write(&settings.out_dir)?;
     }
-
-    if sections.contains(&Section::Ingest) {
-        eprintln!(
-            "== ingest end to end, {} documents per run",
-            settings.ingest_documents
-        );
-        let documents = scenario::ingest::documents(&profile.documents, settings.ingest_documents)?;
-        let mut runs = Vec::new();
-        for run in 0..settings.runs.min(3) {
-            let spool = settings.out_dir.join(format!("ingest-spool-{run}"));
-            runs.push(
-                scenario::ingest::run_once(&settings.bin_dir, &log_dir, &spool, &documents).await?,
-            );
-            let _ = std::fs::remove_dir_all(&spool);
-        }
-        report.ingest = Some(scenario::ingest::summarize(runs));
-    }
-
-    if sections.contains(&Section::Timeline) {
-        let redis = peer::redis::find_server();
-        if redis.is_none() {
-            report.notes.push(
-                "Redis peer skipped: redis-server is not installed (apt-get install redis-server)."
-                    .to_string(),
-            );
-        }
-        for &size in &settings.sizes {
-            eprintln!("== timeline, memory and peers at {size} events");
-            let universe = Arc::new(Universe::build(&profile, entities_for(size), settings.seed));
-            report
-                .sizes
-                .push(size_run(&settings, &log_dir, universe, size, redis.as_deref()).await?);
-        }
-    }
-
-    if sections.contains(&Section::Watch) {
-        eprintln!(
-            "== watch: {} watchers at {} events/s",
-            settings.watchers, settings.watch_rate
-        );
-        let universe = Arc::new(Universe::build(
-            &profile,
-            entities_for(WATCH_PRELOAD),
-            settings.seed,
-        ));
-        let mut runs = Vec::new();
-        for run in 0..settings.runs.min(3) {
-            runs.push(watch_run(&settings, &log_dir, universe.clone(), run as u64).await?);
-        }
-        report.watch = Some(WatchSummary {
-            p50_ms: Figure::of(
-                &runs
-                    .iter()
-                    .map(|r| r.latency.p50_us / 1e3)
-                    .collect::<Vec<_>>(),
-            ),
-            p99_ms: Figure::of(
-                &runs
-                    .iter()
-                    .map(|r| r.latency.p99_us / 1e3)
-                    .collect::<Vec<_>>(),
-            ),
-            delivered_fraction: Figure::of(
-                &runs
-                    .iter()
-                    .map(|r| r.delivered as f64 / r.expected_deliveries.max(1) as f64)
-                    .collect::<Vec<_>>(),
-            ),
-            runs,
-        });
-    }
-
-    report.machine.load_at_end = report::load_average();
-    report.machine.compilers_at_end = report::compilers_running();
-    report.finished_utc = utc_now();
-    report.write(&settings.out_dir)?;
     if let Some(doc) = &settings.update_doc {
         report.update_doc(doc)?;
+    }
+    if !failures.is_empty() {
+        anyhow::bail!(
+            "failed: {} (results of the other parts are in {})",
+            failures.join(", "),
+            settings.out_dir.display()
+        );
     }
     Ok(report)
 }
 
-/// Everything measured at one store size: newsline, then the ceiling, then Redis, one at a time
-/// so that each has the machine to itself.
+fn finish(report: &mut Report) {
+    report.machine.load_at_end = report::load_average();
+    report.machine.compilers_at_end = report::compilers_running();
+    report.finished_utc = utc_now();
+}
+
+fn extraction_section(
+    settings: &Settings,
+    profile: &CorpusProfile,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    eprintln!("== extraction over {} documents", profile.documents.len());
+    report.extraction = Some(scenario::extraction::run(
+        &profile.documents,
+        settings.extraction_seconds,
+        settings.runs,
+    )?);
+    match peer::spacy::run(&profile.documents, settings.runs.min(3))? {
+        Ok(spacy) => report.spacy = Some(spacy),
+        Err(reason) => report.notes.push(format!("spaCy peer skipped: {reason}")),
+    }
+    Ok(())
+}
+
+async fn ingest_section(
+    settings: &Settings,
+    profile: &CorpusProfile,
+    log_dir: &Path,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    eprintln!(
+        "== ingest end to end, {} documents per run",
+        settings.ingest_documents
+    );
+    let documents = scenario::ingest::documents(&profile.documents, settings.ingest_documents)?;
+    let mut runs = Vec::new();
+    for run in 0..settings.runs.min(3) {
+        let spool = settings.out_dir.join(format!("ingest-spool-{run}"));
+        runs.push(
+            scenario::ingest::run_once(&settings.bin_dir, log_dir, &spool, &documents).await?,
+        );
+        let _ = std::fs::remove_dir_all(&spool);
+    }
+    report.ingest = Some(scenario::ingest::summarize(runs));
+    Ok(())
+}
+
+async fn timeline_section(
+    settings: &Settings,
+    profile: &CorpusProfile,
+    log_dir: &Path,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let redis = peer::redis::find_server();
+    if redis.is_none() {
+        report.notes.push(
+            "Redis peer skipped: redis-server is not installed (apt-get install redis-server)."
+                .to_string(),
+        );
+    }
+    for &size in &settings.sizes {
+        eprintln!("== timeline, memory and peers at {size} events");
+        let universe = Arc::new(Universe::build(profile, entities_for(size), settings.seed));
+        report
+            .sizes
+            .push(size_run(settings, log_dir, universe, size, redis.as_deref()).await?);
+        report.write(&settings.out_dir)?;
+    }
+    Ok(())
+}
+
+async fn watch_section(
+    settings: &Settings,
+    profile: &CorpusProfile,
+    log_dir: &Path,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    eprintln!(
+        "== watch: {} watchers at {} events/s",
+        settings.watchers, settings.watch_rate
+    );
+    let universe = Arc::new(Universe::build(
+        profile,
+        entities_for(WATCH_PRELOAD),
+        settings.seed,
+    ));
+    let mut runs = Vec::new();
+    for run in 0..settings.runs.min(3) {
+        runs.push(watch_run(settings, log_dir, universe.clone(), run as u64).await?);
+    }
+    report.watch = Some(WatchSummary {
+        p50_ms: Figure::of(
+            &runs
+                .iter()
+                .map(|r| r.latency.p50_us / 1e3)
+                .collect::<Vec<_>>(),
+        ),
+        p99_ms: Figure::of(
+            &runs
+                .iter()
+                .map(|r| r.latency.p99_us / 1e3)
+                .collect::<Vec<_>>(),
+        ),
+        delivered_fraction: Figure::of(
+            &runs
+                .iter()
+                .map(|r| r.delivered as f64 / r.expected_deliveries.max(1) as f64)
+                .collect::<Vec<_>>(),
+        ),
+        runs,
+    });
+    Ok(())
+}
+
+/// Everything measured at one store size: newsline, an articles-only newsline baseline, the
+/// ceiling, then Redis, one at a time so that each has the machine to itself.
 async fn size_run(
     settings: &Settings,
     log_dir: &Path,
@@ -169,18 +219,17 @@ async fn size_run(
     size: u64,
     redis_server: Option<&Path>,
 ) -> anyhow::Result<SizeReport> {
-    let runs = settings.runs;
+    let runs = settings.runs_for(size);
+    let plan = store::Plan {
+        universe: universe.clone(),
+        seed: settings.seed,
+        ids: IdScheme::Hashed,
+        events: size,
+        batch_events: settings.batch_events,
+        with_events: true,
+    };
     let (server, channel) = procs::start_query_service(&settings.bin_dir, log_dir).await?;
-    let loaded = scenario::store::load(
-        channel.clone(),
-        &server,
-        universe.clone(),
-        settings.seed,
-        IdScheme::Hashed,
-        size,
-        settings.batch_events,
-    )
-    .await?;
+    let loaded = store::load(channel.clone(), &server, plan.clone()).await?;
     eprintln!(
         "   loaded {size} events in {:.1} s, {:.0} B RSS per event",
         loaded.report.seconds,
@@ -214,46 +263,71 @@ async fn size_run(
         filter_events = run.items;
         filtered.push(run.per_second());
     }
-
     let filter_counts = if filter_events == u64::from(loaded.participant_event_counts[top]) {
         &loaded.participant_event_counts
     } else {
         counts
     };
-    let (latency_calls, mean_events) = latency_entities(&universe, filter_counts);
+    let chosen = latency_entities(filter_counts);
+    let mean_events = chosen
+        .iter()
+        .map(|&i| f64::from(filter_counts[i]))
+        .sum::<f64>()
+        / chosen.len().max(1) as f64;
+    let timeline_calls: Vec<Call> = chosen
+        .iter()
+        .map(|&i| Call::EntityTimeline(universe.entities[i].id.clone()))
+        .collect();
+    let ceiling_calls: Vec<Call> = chosen
+        .iter()
+        .map(|&i| Call::FirstEvents(filter_counts[i]))
+        .collect();
     let lookups = lookup_calls(&universe, counts);
     let searches = search_calls(&universe, counts);
     let tests: [(&str, usize, &[Call]); 5] = [
-        ("filtered timeline", settings.clients, &latency_calls),
+        ("filtered timeline", settings.clients, &timeline_calls),
         ("GetEntity", 1, &lookups),
         ("GetEntity", settings.clients, &lookups),
         ("SearchEntities", 1, &searches),
         ("SearchEntities", settings.clients, &searches),
     ];
     let mut latency = Vec::new();
-    let duration = Duration::from_secs_f64(settings.latency_seconds);
     for (name, clients, calls) in tests {
-        let mut results: Vec<Percentiles> = Vec::new();
-        for _ in 0..runs.min(3) {
-            results.push(timeline::latency(&server.url(), clients, duration, calls).await?);
-        }
-        latency.push(LatencyReport {
-            name: name.to_string(),
-            clients,
-            p50_ms: Figure::of(&results.iter().map(|p| p.p50_us / 1e3).collect::<Vec<_>>()),
-            p99_ms: Figure::of(&results.iter().map(|p| p.p99_us / 1e3).collect::<Vec<_>>()),
-            samples: results.iter().map(|p| p.samples).sum(),
-        });
+        latency.push(latency_report(settings, &server.url(), name, clients, calls, runs).await?);
     }
     drop(client);
     drop(channel);
     drop(server);
 
-    let ceiling =
-        ceiling_rate(settings, log_dir, size, universe.entities.len(), cursor_len).await?;
+    eprintln!("   articles-only baseline");
+    let (server, channel) = procs::start_query_service(&settings.bin_dir, log_dir).await?;
+    let baseline = store::load(
+        channel,
+        &server,
+        store::Plan {
+            with_events: false,
+            ..plan
+        },
+    )
+    .await?
+    .report;
+    drop(server);
+
+    eprintln!("   ceiling");
+    let (ceiling, ceiling_latency) = ceiling_run(
+        settings,
+        log_dir,
+        size,
+        universe.entities.len(),
+        cursor_len,
+        &ceiling_calls,
+        runs,
+    )
+    .await?;
 
     let redis = match redis_server {
         Some(path) => {
+            eprintln!("   redis");
             let universe = universe.clone();
             let (seed, batch) = (settings.seed, settings.batch_events);
             let log_dir = log_dir.to_path_buf();
@@ -283,7 +357,9 @@ async fn size_run(
     Ok(SizeReport {
         events: size,
         entities: universe.entities.len(),
+        runs,
         load: loaded.report,
+        baseline,
         unfiltered_events_per_second: Figure::of(&unfiltered),
         filtered_events_per_second: Figure::of(&filtered),
         filter_entity: top_id,
@@ -293,6 +369,30 @@ async fn size_run(
         latency,
         redis,
         ceiling_events_per_second: Some(ceiling),
+        ceiling_latency: Some(ceiling_latency),
+    })
+}
+
+/// Runs one latency test `runs` times (at most 3) and takes medians of its percentiles.
+async fn latency_report(
+    settings: &Settings,
+    url: &str,
+    name: &str,
+    clients: usize,
+    calls: &[Call],
+    runs: usize,
+) -> anyhow::Result<LatencyReport> {
+    let duration = Duration::from_secs_f64(settings.latency_seconds);
+    let mut results: Vec<Percentiles> = Vec::new();
+    for _ in 0..runs.min(3) {
+        results.push(timeline::latency(url, clients, duration, calls).await?);
+    }
+    Ok(LatencyReport {
+        name: name.to_string(),
+        clients,
+        p50_ms: Figure::of(&results.iter().map(|p| p.p50_us / 1e3).collect::<Vec<_>>()),
+        p99_ms: Figure::of(&results.iter().map(|p| p.p99_us / 1e3).collect::<Vec<_>>()),
+        samples: results.iter().map(|p| p.samples).sum(),
     })
 }
 
@@ -303,24 +403,15 @@ fn check_count(what: &str, got: u64, expected: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The entities with the most events that still have at most 1,000, as filtered-timeline calls,
-/// and the mean number of events those timelines return.
-fn latency_entities(universe: &Universe, counts: &[u32]) -> (Vec<Call>, f64) {
+/// The entities with the most events that still have at most 1,000: the filtered timelines of
+/// the latency test.
+fn latency_entities(counts: &[u32]) -> Vec<usize> {
     let mut candidates: Vec<usize> = (0..counts.len())
         .filter(|&i| counts[i] > 0 && counts[i] <= LATENCY_MAX_EVENTS)
         .collect();
     candidates.sort_by_key(|&i| std::cmp::Reverse(counts[i]));
     candidates.truncate(LATENCY_ENTITIES);
-    let mean = candidates
-        .iter()
-        .map(|&i| f64::from(counts[i]))
-        .sum::<f64>()
-        / candidates.len().max(1) as f64;
-    let calls = candidates
-        .into_iter()
-        .map(|i| Call::EntityTimeline(universe.entities[i].id.clone()))
-        .collect();
-    (calls, mean)
+    candidates
 }
 
 /// Ids of stored entities, busiest first, as `GetEntity` calls.
@@ -356,14 +447,17 @@ fn search_calls(universe: &Universe, counts: &[u32]) -> Vec<Call> {
     calls
 }
 
-/// Streams from the ceiling server, a child process of this same binary.
-async fn ceiling_rate(
+/// Streams from the ceiling server, a child process of this same binary, and runs the filtered
+/// latency test against it with timelines of the same lengths.
+async fn ceiling_run(
     settings: &Settings,
     log_dir: &Path,
     size: u64,
     entities: usize,
     cursor_len: usize,
-) -> anyhow::Result<Figure> {
+    latency_calls: &[Call],
+    runs: usize,
+) -> anyhow::Result<(Figure, LatencyReport)> {
     let addr = free_loopback_addr()?;
     let exe = std::env::current_exe()?;
     let args: Vec<String> = vec![
@@ -391,12 +485,21 @@ async fn ceiling_rate(
     let channel = process.wait_healthy("").await?;
     let mut client = timeline::client(channel);
     let mut rates = Vec::new();
-    for _ in 0..settings.runs {
+    for _ in 0..runs {
         let run = timeline::stream_timeline(&mut client, None).await?;
         check_count("ceiling StreamTimeline", run.items, size)?;
         rates.push(run.per_second());
     }
-    Ok(Figure::of(&rates))
+    let latency = latency_report(
+        settings,
+        &process.url(),
+        "filtered timeline (ceiling)",
+        settings.clients,
+        latency_calls,
+        runs,
+    )
+    .await?;
+    Ok((Figure::of(&rates), latency))
 }
 
 /// One watch run on a fresh query service holding a small store.
@@ -407,14 +510,17 @@ async fn watch_run(
     run: u64,
 ) -> anyhow::Result<scenario::watch::WatchReport> {
     let (server, channel) = procs::start_query_service(&settings.bin_dir, log_dir).await?;
-    scenario::store::load(
+    store::load(
         channel.clone(),
         &server,
-        universe.clone(),
-        settings.seed,
-        IdScheme::Hashed,
-        WATCH_PRELOAD,
-        settings.batch_events,
+        store::Plan {
+            universe: universe.clone(),
+            seed: settings.seed,
+            ids: IdScheme::Hashed,
+            events: WATCH_PRELOAD,
+            batch_events: settings.batch_events,
+            with_events: true,
+        },
     )
     .await?;
     scenario::watch::run(

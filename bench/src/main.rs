@@ -5,7 +5,7 @@ use newsline_bench::config::{Cli, Command};
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Run(args) => {
-            let settings = args.settings()?;
+            let settings = (*args).settings()?;
             let out_dir = settings.out_dir.clone();
             let report = newsline_bench::run(settings).await?;
             println!("{}", report.markdown());

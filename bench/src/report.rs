@@ -123,7 +123,11 @@ pub struct RedisReport {
 pub struct SizeReport {
     pub events: u64,
     pub entities: usize,
+    /// Runs per figure at this size.
+    pub runs: usize,
     pub load: LoadReport,
+    /// The same articles and entities without events, in a fresh store.
+    pub baseline: LoadReport,
     pub unfiltered_events_per_second: Figure,
     pub filtered_events_per_second: Figure,
     pub filter_entity: String,
@@ -134,6 +138,7 @@ pub struct SizeReport {
     pub latency: Vec<LatencyReport>,
     pub redis: Option<RedisReport>,
     pub ceiling_events_per_second: Option<Figure>,
+    pub ceiling_latency: Option<LatencyReport>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -212,8 +217,9 @@ impl Report {
         );
         let _ = writeln!(
             md,
-            "Every figure is the median of {} run(s) with the [min – max] range; latency runs last {} s each.\n",
-            self.settings.runs, self.settings.latency_seconds
+            "Every figure is the median of {} run(s) ({} for stores of 5M events and more) with the [min – max] range; \
+             latency figures are medians of up to 3 runs of {} s each; memory and load figures come from one load per size.\n",
+            self.settings.runs, self.settings.large_runs, self.settings.latency_seconds
         );
         self.targets(&mut md);
         self.extraction_md(&mut md);
@@ -271,12 +277,13 @@ impl Report {
         }
         for size in &self.sizes {
             if size.events >= 1_000_000 || self.sizes.len() == 1 || Some(size) == reference {
-                let per_event = size.load.rss_per_event();
+                let per_event = size.event_rss_per_event();
                 row(
                     md,
                     &format!(
-                        "≤ 200 bytes per event with indexes ({} events, RSS)",
-                        count(size.events)
+                        "≤ 200 bytes per event with indexes ({} events; RSS of the store less its articles-only baseline; {:.0} B with articles)",
+                        count(size.events),
+                        size.load.rss_per_event()
                     ),
                     &format!("{per_event:.0} B"),
                     per_event <= 200.0,
@@ -446,13 +453,34 @@ impl Report {
             "events per filtered timeline in the latency test (mean)",
             &|s| format!("{:.0}", s.latency_timeline_mean_events),
         );
-        line("newsline RSS per event (bytes)", &|s| {
-            format!("**{:.0}**", s.load.rss_per_event())
+        line(
+            "filtered timeline, ceiling serving timelines of the same lengths: p50 / p99 (ms)",
+            &|s| {
+                s.ceiling_latency.as_ref().map_or("–".into(), |l| {
+                    format!("{} / {}", fig(&l.p50_ms, 3), fig(&l.p99_ms, 3))
+                })
+            },
+        );
+        line("newsline RSS per event, events and indexes (bytes)", &|s| {
+            format!("**{:.0}**", s.event_rss_per_event())
         });
-        line("newsline GetStats approx_memory_bytes per event", &|s| {
-            format!("{:.0}", s.load.approx_per_event())
-        });
-        line("article text per event (bytes, part of the above)", &|s| {
+        line(
+            "newsline approx_memory_bytes per event, events and indexes",
+            &|s| format!("{:.0}", s.event_approx_per_event()),
+        );
+        line(
+            "newsline RSS per event, with articles and entities (bytes)",
+            &|s| format!("{:.0}", s.load.rss_per_event()),
+        );
+        line(
+            "newsline approx_memory_bytes per event, with articles and entities",
+            &|s| format!("{:.0}", s.load.approx_per_event()),
+        );
+        line(
+            "articles-and-entities-only store: RSS per event (bytes)",
+            &|s| format!("{:.0}", s.baseline.rss_per_event()),
+        );
+        line("article text published per event (bytes)", &|s| {
             format!("{:.0}", s.load.text_per_event())
         });
         line("event as protobuf (bytes, mean)", &|s| {
@@ -562,6 +590,24 @@ pub fn count(n: u64) -> String {
         n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
         n if n >= 1_000 && n % 1_000 == 0 => format!("{}k", n / 1_000),
         n => number(n as f64, 0),
+    }
+}
+
+impl SizeReport {
+    /// RSS per event of events and their indexes: the full store less the articles-only store.
+    pub fn event_rss_per_event(&self) -> f64 {
+        let full = self.load.rss_after.saturating_sub(self.load.rss_before) as f64;
+        let articles = self
+            .baseline
+            .rss_after
+            .saturating_sub(self.baseline.rss_before) as f64;
+        (full - articles) / self.events.max(1) as f64
+    }
+
+    /// The same from the store's own estimate (GetStats `approx_memory_bytes`).
+    pub fn event_approx_per_event(&self) -> f64 {
+        (self.load.approx_memory_bytes as f64 - self.baseline.approx_memory_bytes as f64)
+            / self.events.max(1) as f64
     }
 }
 

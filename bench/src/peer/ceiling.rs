@@ -1,7 +1,8 @@
 //! The ceiling: a trivial tonic server whose `StreamTimeline` streams pre-built messages from a
 //! `Vec`, with no store, no index and no filter. What it reaches is what tonic, HTTP/2 and the
 //! client's decoding allow on this machine for messages of the same size; newsline's timeline
-//! rate is reported as a fraction of it. It runs as a child process (`newsline-bench
+//! rate is reported as a fraction of it. It honours `max_results` (and nothing else), so the
+//! latency test can ask it for timelines as long as the filtered ones. It runs as a child process (`newsline-bench
 //! ceiling-serve`), like the query service, so both compete with the client for the same cores.
 
 use std::net::SocketAddr;
@@ -12,6 +13,7 @@ use futures::Stream;
 use newsline_proto::v1 as pb;
 use newsline_proto::v1::query_service_server::{QueryService, QueryServiceServer};
 use tokio::net::TcpListener;
+use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
 
 use crate::synth::{Generator, IdScheme, Universe};
@@ -40,11 +42,15 @@ impl QueryService for Ceiling {
 
     async fn stream_timeline(
         &self,
-        _request: Request<pb::StreamTimelineRequest>,
+        request: Request<pb::StreamTimelineRequest>,
     ) -> Result<Response<Self::StreamTimelineStream>, Status> {
         let items = self.items.clone();
+        let count = match request.get_ref().max_results {
+            0 => self.events,
+            max => u64::from(max).min(self.events),
+        };
         let stream = futures::stream::iter(
-            (0..self.events).map(move |i| Ok(items[(i % items.len() as u64) as usize].clone())),
+            (0..count).map(move |i| Ok(items[(i % items.len() as u64) as usize].clone())),
         );
         Ok(Response::new(Box::pin(stream)))
     }
@@ -132,10 +138,12 @@ pub async fn serve(
     let (reporter, health) = tonic_health::server::health_reporter();
     reporter.set_serving::<QueryServiceServer<Ceiling>>().await;
     let listener = TcpListener::bind(listen).await?;
+    // Accepted sockets do not inherit TCP_NODELAY; without it small writes wait for delayed ACKs.
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     tonic::transport::Server::builder()
         .add_service(health)
         .add_service(QueryServiceServer::new(ceiling).max_encoding_message_size(64 << 20))
-        .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener))
+        .serve_with_incoming(incoming)
         .await?;
     Ok(())
 }

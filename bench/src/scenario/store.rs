@@ -59,38 +59,35 @@ pub struct Loaded {
     pub participant_event_counts: Vec<u32>,
 }
 
-/// Publishes `events` generated events (with their articles and entities) in batches of about
-/// `batch_events`, waits for every acknowledgement, and checks the store's count.
-pub async fn load(
-    channel: Channel,
-    server: &Process,
-    universe: Arc<Universe>,
-    seed: u64,
-    ids: IdScheme,
-    events: u64,
-    batch_events: usize,
-) -> anyhow::Result<Loaded> {
+/// What to publish: `events` generated events (with their articles and entities) in batches of
+/// about `batch_events`. Without events, only the same articles and entities are published: the
+/// baseline that separates what events and their indexes cost from what articles cost.
+#[derive(Clone)]
+pub struct Plan {
+    pub universe: Arc<Universe>,
+    pub seed: u64,
+    pub ids: IdScheme,
+    pub events: u64,
+    pub batch_events: usize,
+    pub with_events: bool,
+}
+
+/// Publishes the plan, waits for every acknowledgement, and checks the store's count.
+pub async fn load(channel: Channel, server: &Process, plan: Plan) -> anyhow::Result<Loaded> {
     let mut query = QueryServiceClient::new(channel.clone());
     let before = query.get_stats(pb::GetStatsRequest {}).await?.into_inner();
     let rss_before = server.rss_bytes()?;
     let started = Instant::now();
-    let (sent, acked) = publish(
-        channel,
-        universe,
-        seed,
-        ids,
-        events,
-        batch_events,
-        "newsline-bench",
-    )
-    .await?;
+    let events = plan.events;
+    let expected = if plan.with_events { events } else { 0 };
+    let (sent, acked) = publish(channel, plan, "newsline-bench").await?;
     let seconds = started.elapsed().as_secs_f64();
     let stats = query.get_stats(pb::GetStatsRequest {}).await?.into_inner();
     let rss_after = server.rss_bytes()?;
     let stored = stats.events - before.events;
-    if stored != events {
+    if stored != expected {
         bail!(
-            "published {events} events but the store grew by {stored} (acknowledged upserts: {acked})"
+            "published {expected} events but the store grew by {stored} (acknowledged upserts: {acked})"
         );
     }
     Ok(Loaded {
@@ -128,22 +125,18 @@ pub struct Sent {
 /// of events the server reported as upserted.
 pub async fn publish(
     channel: Channel,
-    universe: Arc<Universe>,
-    seed: u64,
-    ids: IdScheme,
-    events: u64,
-    batch_events: usize,
+    plan: Plan,
     producer_id: &str,
 ) -> anyhow::Result<(Sent, u64)> {
     let (tx, rx) = tokio::sync::mpsc::channel::<pb::PublishRequest>(IN_FLIGHT);
     let producer_id = producer_id.to_string();
     // Generating is CPU work: a plain thread keeps it off the runtime that reads the acks.
     let generator_thread = std::thread::spawn(move || {
-        let mut generator = Generator::new(universe, seed, ids);
+        let mut generator = Generator::new(plan.universe, plan.seed, plan.ids);
         let mut sent = Sent::default();
         let mut sequence = 0;
         loop {
-            let mut batch = generator.next_batch(batch_events, events);
+            let mut batch = generator.next_batch(plan.batch_events, plan.events);
             if batch.events.is_empty() {
                 break;
             }
@@ -163,6 +156,9 @@ pub async fn publish(
                 .iter()
                 .map(|e| e.encoded_len() as u64)
                 .sum::<u64>();
+            if !plan.with_events {
+                batch.events.clear();
+            }
             if tx.blocking_send(batch).is_err() {
                 break;
             }

@@ -78,6 +78,9 @@ pub enum Call {
     GetEntity(String),
     /// `SearchEntities` with the default 20 results, read to its end.
     Search(String),
+    /// The first n events of the unfiltered timeline: what the ceiling server is asked for in
+    /// place of an entity's timeline of the same length.
+    FirstEvents(u32),
 }
 
 async fn perform(client: &mut QueryServiceClient<Channel>, call: &Call) -> anyhow::Result<()> {
@@ -100,6 +103,14 @@ async fn perform(client: &mut QueryServiceClient<Channel>, call: &Call) -> anyho
                 .await
                 .with_context(|| format!("SearchEntities {query:?}"))?
                 .into_inner();
+            while stream.message().await?.is_some() {}
+        }
+        Call::FirstEvents(count) => {
+            let request = pb::StreamTimelineRequest {
+                max_results: *count,
+                ..Default::default()
+            };
+            let mut stream = client.stream_timeline(request).await?.into_inner();
             while stream.message().await?.is_some() {}
         }
     }
