@@ -8,6 +8,7 @@ const { resolveEntity } = require('../lib/entities');
 const { count, formatDate, formatEvent, yearHeading } = require('../lib/format');
 const { enumValue, parseCommandLine, runCommand } = require('../lib/cli');
 const { loadNewsline } = require('../lib/proto');
+const { Interrupted } = require('../lib/errors');
 
 const PROGRAM = 'newsline-timeline';
 const USAGE = `usage: ${PROGRAM} ENTITY [--address HOST:PORT] [--from DATE] [--to DATE] [--kind KIND]...
@@ -33,6 +34,13 @@ async function* streamedEvents(client, options, filter) {
 async function* watchedEvents(client, options, filter) {
   // A watch never ends on its own, so only the replay is bounded by --timeout; --follow is unbounded.
   const call = client.watchTimeline({ filter }, options.values.follow ? {} : deadlineIn(options.timeout));
+  // Ctrl-C is how a follow ends: cancel the call so the server sees the client go, then exit 130.
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+    call.cancel();
+  };
+  process.once('SIGINT', onInterrupt);
   try {
     for await (const update of call) {
       if (update.update === 'event') {
@@ -42,7 +50,11 @@ async function* watchedEvents(client, options, filter) {
         if (!options.values.follow) return;
       }
     }
+  } catch (error) {
+    if (interrupted) throw new Interrupted();
+    throw error;
   } finally {
+    process.removeListener('SIGINT', onInterrupt);
     call.cancel();
   }
 }

@@ -1,7 +1,7 @@
 'use strict';
 const { parseArgs } = require('node:util');
 const { DEFAULT_QUERY_ADDRESS } = require('./connection');
-const { ExitCode, EntityNotFound, UsageError, explainRpcError } = require('./errors');
+const { ExitCode, EntityNotFound, UsageError, Interrupted, explainRpcError } = require('./errors');
 
 const DATE = /^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$/;
 
@@ -81,6 +81,9 @@ async function runCommand(program, usage, body) {
     if (error instanceof UsageError) {
       process.stderr.write(`${program}: ${error.message}\n${usage}`);
       return ExitCode.BAD_REQUEST;
+    }
+    if (error instanceof Interrupted) {
+      return ExitCode.INTERRUPTED;
     }
     if (error instanceof EntityNotFound) {
       process.stderr.write(`${program}: ${error.message}\n`);

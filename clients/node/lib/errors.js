@@ -10,11 +10,16 @@ const ExitCode = Object.freeze({
   BAD_REQUEST: 2,
   // The service could not be reached or failed.
   SERVICE_PROBLEM: 3,
+  // Interrupted with Ctrl-C (SIGINT), as a shell reports it.
+  INTERRUPTED: 130,
 });
 
 class EntityNotFound extends Error {}
 
 class UsageError extends Error {}
+
+/** The user interrupted a command that runs until interrupted (--follow); not a failure. */
+class Interrupted extends Error {}
 
 /** Turns a failed call into a message a person can act on and the exit code to end with. */
 function explainRpcError(error, address) {
@@ -35,4 +40,4 @@ function explainRpcError(error, address) {
   }
 }
 
-module.exports = { ExitCode, EntityNotFound, UsageError, explainRpcError };
+module.exports = { ExitCode, EntityNotFound, UsageError, Interrupted, explainRpcError };

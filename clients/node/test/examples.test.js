@@ -128,3 +128,79 @@ test('an unreachable service is reported as UNAVAILABLE', async () => {
   assert.equal(result.exitCode, ExitCode.SERVICE_PROBLEM);
   assert.ok(result.stderr.includes(`the service at ${address} is unavailable`), result.stderr);
 });
+
+test('watch --follow prints an event published after catching up, until interrupted', async () => {
+  const { spawn } = require('node:child_process');
+  const readline = require('node:readline');
+  const { loadNewsline } = require('../lib/proto');
+  const grpc = require('@grpc/grpc-js');
+  const { entity } = example;
+  const sentence = 'On 3 April 2032, the Node client test watched this event arrive live.';
+  const child = spawn(process.execPath, [path.join(EXAMPLES_DIR, 'timeline.js'), entity.id, '--address', services.query.address, '--watch', '--follow']);
+  // One listener keeps every line: readline emits a chunk's lines at once, so a listener added
+  // after an await would miss some.
+  const seen = [];
+  let next = 0;
+  let notify = () => {};
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    seen.push(line);
+    notify();
+  });
+  const waitFor = (wanted) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no such line in 30s; output:\n${seen.join('\n')}`)), 30_000);
+      const scan = () => {
+        while (next < seen.length) {
+          const line = seen[next++];
+          if (wanted(line)) {
+            clearTimeout(timer);
+            notify = () => {};
+            resolve(line);
+            return;
+          }
+        }
+      };
+      notify = scan;
+      scan();
+    });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  try {
+    await waitFor((line) => line.startsWith('-- caught up at revision'));
+    const { RecordSinkService } = loadNewsline();
+    const sink = new RecordSinkService(services.query.address, grpc.credentials.createInsecure());
+    const articleId = 'article:c11e47f0110e0002';
+    const day = { year: 2032, month: 4, day: 3 };
+    const acknowledged = new Promise((resolve, reject) => {
+      const call = sink.publish({ deadline: Date.now() + 30_000 });
+      call.on('data', resolve);
+      call.on('error', reject);
+      call.write({
+        producerId: 'node-client-test',
+        sequence: '1',
+        articles: [{ id: articleId, title: 'Node client test', text: sentence, entityIds: [entity.id] }],
+        entities: [entity],
+        events: [
+          {
+            id: 'event:c11e47f0110e0002',
+            articleId,
+            kind: 'EVENT_KIND_STATEMENT',
+            when: { start: day, end: day, yearSource: 'YEAR_SOURCE_EXPLICIT', text: 'On 3 April 2032' },
+            participants: [{ entityId: entity.id, name: entity.name, role: 'PARTICIPANT_ROLE_SPEAKER' }],
+            sentence,
+            sentenceEnd: sentence.length,
+          },
+        ],
+      });
+      call.end();
+    });
+    assert.equal((await acknowledged).sequence, '1');
+    sink.close();
+    await waitFor((line) => line === `${entity.name}, 2032:`);
+    assert.match(await waitFor((line) => line.startsWith('  2032-04-03')), /statement/);
+    await waitFor((line) => line.includes(sentence));
+  } finally {
+    child.kill('SIGINT');
+  }
+  const { code } = await exited;
+  assert.equal(code, ExitCode.INTERRUPTED);
+});
