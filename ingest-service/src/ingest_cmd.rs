@@ -195,7 +195,11 @@ pub async fn ingest(args: IngestArgs, parser: Parser) -> anyhow::Result<Summary>
     };
     summary.unacknowledged = status.pending;
 
-    println!("{}", summary.line());
+    if status.pending == 0 && status.rejected == 0 {
+        println!("{}; all acknowledged by {query_addr}", summary.line());
+    } else {
+        println!("{}; NOT all acknowledged", summary.line());
+    }
     if status.pending > 0 {
         // A temporary spool is kept too: the message tells how to deliver it later.
         let kept = match temporary_spool.take() {
