@@ -376,3 +376,75 @@ async fn articles_are_listed_by_date_and_filtered() {
     assert_eq!(empty.code(), Code::InvalidArgument);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn busy_entities_report_their_first_and_last_dates() {
+    let server = TestServer::start().await;
+    let a = article("article:00000000000000f0", "Lukashenka met Putin.");
+    let events: Vec<pb::Event> = (0..6000u64)
+        .map(|n| {
+            // Putin takes part in every event; Lukashenka in every third, never the extremes.
+            let participants: &[&str] = if n % 3 == 1 && n < 5990 {
+                &[PUTIN, LUKASHENKA]
+            } else {
+                &[PUTIN]
+            };
+            let start = if n == 0 {
+                date(0, 5, 1)
+            } else {
+                date(
+                    1990 + (n % 30) as i32,
+                    (n % 12 + 1) as i32,
+                    (n % 28 + 1) as i32,
+                )
+            };
+            event(
+                50_000 + n,
+                &a,
+                "Lukashenka met Putin.",
+                EventKind::Meeting,
+                start,
+                participants,
+                "",
+            )
+        })
+        .collect();
+    server
+        .publish_ok(vec![batch(1, vec![a], entities(), events.clone())])
+        .await;
+    let mut query = server.query().await;
+    for (id, takes_part) in [
+        (PUTIN, Box::new(|_: u64| true) as Box<dyn Fn(u64) -> bool>),
+        (LUKASHENKA, Box::new(|n: u64| n % 3 == 1 && n < 5990)),
+    ] {
+        let dates: Vec<(i32, i32, i32)> = events
+            .iter()
+            .enumerate()
+            .filter(|(n, _)| takes_part(*n as u64))
+            .map(|(_, e)| e.when.as_ref().unwrap().start.unwrap())
+            .filter(|d| d.year != 0)
+            .map(|d| (d.year, d.month, d.day))
+            .collect();
+        let (first, last) = (dates.iter().min().unwrap(), dates.iter().max().unwrap());
+        let found = query
+            .get_entity(pb::GetEntityRequest { id: id.into() })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(
+            found.first_date,
+            Some(date(first.0, first.1, first.2)),
+            "{id}"
+        );
+        assert_eq!(found.last_date, Some(date(last.0, last.1, last.2)), "{id}");
+        assert_eq!(
+            found.event_count as usize,
+            events
+                .iter()
+                .enumerate()
+                .filter(|(n, _)| takes_part(*n as u64))
+                .count()
+        );
+    }
+    server.stop().await;
+}

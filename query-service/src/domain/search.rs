@@ -4,7 +4,7 @@
 //! order a reader expects: exact name or alias, then a prefix of it, then a whole word of it, then
 //! a word prefix, then a substring, then a near miss within a few typos.
 
-use strsim::damerau_levenshtein;
+use strsim::osa_distance;
 
 /// The score of `query` against one folded name or alias, or `None` when it does not match.
 pub fn score(query: &str, surface: &str) -> Option<f32> {
@@ -57,22 +57,32 @@ fn typo_score<'a>(
     if allowed == 0 {
         return None;
     }
+    let query_first = query.chars().next();
     let mut best: Option<usize> = None;
-    let mut consider = |candidate: &str| {
-        let distance = damerau_levenshtein(query, candidate);
+    let mut consider = |candidate: &str, candidate_len: usize| {
+        // Edit distance is at least the length difference: skip what cannot be near.
+        if candidate_len.abs_diff(query_len) > allowed {
+            return;
+        }
+        let distance = osa_distance(query, candidate);
         if distance <= allowed && best.is_none_or(|b| distance < b) {
             best = Some(distance);
         }
     };
-    consider(surface);
+    consider(surface, surface.chars().count());
     for word in words {
-        consider(word);
+        let word_len = word.chars().count();
+        consider(word, word_len);
         // A typo inside a prefix ("Lukashenkа" for "Lukashenka's", "Nikolc" for "Nikolić"):
-        // compare with the word's start of about the query's length.
-        for extra in 0..=1 {
-            let prefix: String = word.chars().take(query_len + extra).collect();
-            if prefix.chars().count() < word.chars().count() {
-                consider(&prefix);
+        // compare with the word's start of about the query's length. Typos rarely hit the first
+        // letter, and requiring it keeps this cheap across many names.
+        if word_len > query_len && word.chars().next() == query_first {
+            for extra in 0..=1 {
+                let take = query_len + extra;
+                if take < word_len {
+                    let end = word.char_indices().nth(take).map_or(word.len(), |(i, _)| i);
+                    consider(&word[..end], take);
+                }
             }
         }
     }

@@ -20,7 +20,7 @@ use std::{
 use tokio::sync::broadcast;
 
 use super::{
-    cursor::{TimeKey, key_event_id, time_key},
+    cursor::{TimeKey, key_event_id, key_start, time_key},
     date::{DateBounds, FIRST_DATED, PartialDate, packed_has_year},
     error::DomainError,
     filter::{ArticleFilter, RelationQuery, TimelineFilter},
@@ -1006,6 +1006,20 @@ impl StoreInner {
 
     fn entity_activity(&self, index: u32) -> EntityActivity {
         let entry = &self.entities[index as usize];
+        let (first, last) = self
+            .dated_extremes_by_scan(index)
+            .unwrap_or_else(|| self.dated_extremes_by_set(entry));
+        EntityActivity {
+            entity: entry.entity.clone(),
+            event_count: saturating_u32(entry.event_count()),
+            article_count: saturating_u32(entry.articles.len()),
+            first_date: first.map(PartialDate::unpack),
+            last_date: last.map(PartialDate::unpack),
+        }
+    }
+
+    /// The earliest and latest dated start of an entity's events, visiting each of them.
+    fn dated_extremes_by_set(&self, entry: &EntityEntry) -> (Option<u32>, Option<u32>) {
         let (mut first, mut last): (Option<u32>, Option<u32>) = (None, None);
         for slot in entry.all_event_slots() {
             if let Some(event) = self.event(slot)
@@ -1015,12 +1029,36 @@ impl StoreInner {
                 last = Some(last.map_or(event.start, |l| l.max(event.start)));
             }
         }
-        EntityActivity {
-            entity: entry.entity.clone(),
-            event_count: saturating_u32(entry.event_count()),
-            article_count: saturating_u32(entry.articles.len()),
-            first_date: first.map(PartialDate::unpack),
-            last_date: last.map(PartialDate::unpack),
+        (first, last)
+    }
+
+    /// The same for a busy entity, from both ends of the time index: its events are dense there,
+    /// so few entries are visited. `None` when that would visit too many.
+    fn dated_extremes_by_scan(&self, index: u32) -> Option<(Option<u32>, Option<u32>)> {
+        const SMALL: usize = 4096;
+        const SCAN_LIMIT: usize = 64 * 1024;
+        let entry = &self.entities[index as usize];
+        if entry.events.len() + entry.located.len() <= SMALL {
+            return None;
+        }
+        let takes_part = |slot: &u32| {
+            self.event(*slot)
+                .is_some_and(|e| e.location == index || self.involves(e, index))
+        };
+        let dated = self.timeline.range(time_key(FIRST_DATED, 0, 0)..);
+        let first = dated
+            .clone()
+            .take(SCAN_LIMIT)
+            .find(|(_, slot)| takes_part(slot));
+        let last = dated
+            .rev()
+            .take(SCAN_LIMIT)
+            .find(|(_, slot)| takes_part(slot));
+        match (first, last) {
+            (Some((first, _)), Some((last, _))) => {
+                Some((Some(key_start(*first)), Some(key_start(*last))))
+            }
+            _ => None,
         }
     }
 
