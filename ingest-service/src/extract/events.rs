@@ -43,6 +43,7 @@ struct Previous {
 #[derive(Clone, Copy)]
 struct Actor<'a> {
     start: usize,
+    end: usize,
     entity: &'a Entity,
     country: Option<&'a Entity>,
 }
@@ -119,7 +120,7 @@ fn combine_kinds(triggers: &[Trigger], actors: &[Actor<'_>]) -> Vec<(EventKind, 
                 first_of.entry(kind_priority(kind)).or_insert((kind, *t));
             }
             TriggerKind::Postponed => postponed = postponed.or(Some(*t)),
-            TriggerKind::Trade(_) => {}
+            TriggerKind::Trade(_) | TriggerKind::Happened => {}
         }
     }
     if let Some(t) = postponed {
@@ -128,7 +129,10 @@ fn combine_kinds(triggers: &[Trigger], actors: &[Actor<'_>]) -> Vec<(EventKind, 
     }
     let has = |k: EventKind| first_of.get(&kind_priority(k)).copied();
     let Some(&(mut main, mut main_trigger)) = first_of.values().next() else {
-        return Vec::new();
+        let happened = triggers.iter().find(|t| t.value.0 == TriggerKind::Happened);
+        return happened
+            .map(|t| vec![(EventKind::Other, *t)])
+            .unwrap_or_default();
     };
     // "…, the minister said following a joint meeting": the saying is the happening.
     if main == EventKind::Meeting && main_trigger.value.1 == TriggerRole::MetNoun {
@@ -148,7 +152,7 @@ fn combine_kinds(triggers: &[Trigger], actors: &[Actor<'_>]) -> Vec<(EventKind, 
             if let Some(c) = has(EventKind::Conference) {
                 let held_by_organisation = actors
                     .iter()
-                    .any(|a| a.start > c.1.start && a.entity.kind == EntityKind::Organization);
+                    .any(|a| a.end > c.1.start && a.entity.kind == EntityKind::Organization);
                 if held_by_organisation {
                     kinds.push(c);
                 }
@@ -247,6 +251,7 @@ impl<'a> Context<'a> {
             });
             actors.push(Actor {
                 start: m.span.start - span.start,
+                end: m.span.end - span.start,
                 entity,
                 country,
             });
@@ -263,7 +268,11 @@ impl<'a> Context<'a> {
                 if matches!(a.entity.kind, EntityKind::Person | EntityKind::Country)
                     && !found.iter().any(|f| f.entity.id == a.entity.id)
                 {
-                    found.push(Actor { start: 0, ..a });
+                    found.push(Actor {
+                        start: 0,
+                        end: 0,
+                        ..a
+                    });
                 }
             }
         }
@@ -681,6 +690,8 @@ pub fn extract_events(
                 // agreed to establish …" after "On 26-28 June, … visited Belarus.") shares its date.
                 let inherits = match kind {
                     EventKind::Agreement => true,
+                    // "She also received her Latvian and German compeers in Minsk."
+                    EventKind::Meeting => trigger_role == TriggerRole::HostSubject,
                     // Someone named, or "he"/"she", must be the one speaking.
                     EventKind::Statement => {
                         actors
@@ -835,9 +846,10 @@ fn same_happening(a: &Event, b: &Event, entities: &BTreeMap<String, Entity>) -> 
     let (people_a, people_b) = (people(a), people(b));
     a.sentence == b.sentence
         || !people_a.is_disjoint(&people_b)
-        // Told once without names and once with them ("a businessman" / "Siarhej Stoliaraŭ").
-        || people_a.is_empty()
-        || people_b.is_empty()
+        // A one-off told once without names and once with them ("a businessman" / "Siarhej
+        // Stoliaraŭ").
+        || (matches!(a.kind, EventKind::Legal | EventKind::Sanction | EventKind::Vote | EventKind::Other)
+            && people_a.is_empty() != people_b.is_empty())
         || (a.kind == EventKind::Conference && !organisations(a).is_disjoint(&organisations(b)))
 }
 

@@ -12,6 +12,8 @@ pub enum TriggerKind {
     Event(EventKind),
     /// A happening that did not take place as planned; reported as `Other`.
     Postponed,
+    /// "took place", "was held": reported as `Other` when no other trigger says more.
+    Happened,
     Trade(TradeMetric),
 }
 
@@ -96,6 +98,7 @@ fn parse_kind(kind: &str, role: &str) -> Option<(TriggerKind, TriggerRole)> {
         "legal" => event(EventKind::Legal),
         "other" => event(EventKind::Other),
         "postponed" => Some(TriggerKind::Postponed),
+        "happened" => Some(TriggerKind::Happened),
         "trade" => {
             let metric = match role {
                 "turnover" => TradeMetric::Turnover,
