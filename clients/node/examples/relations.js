@@ -21,9 +21,11 @@ async function printRelations(options) {
     const request = { entityId: entity.id, kinds: options.kinds, maxResults: options.limit };
     if (options.from) request.from = options.from;
     if (options.to) request.to = options.to;
-    process.stdout.write(`${entity.name} (${entity.id}) shares events with:\n`);
+    const header = `${entity.name} (${entity.id}) shares events with:\n`;
     let shown = 0;
     for await (const relation of client.streamEntityRelations(request, deadlineIn(options.timeout))) {
+      // The header waits for the first answer, so a rejected request prints only its error.
+      if (shown === 0) process.stdout.write(header);
       const related = relation.entity;
       let span = formatDate(relation.firstDate);
       if (formatDate(relation.lastDate) !== span) span += ` … ${formatDate(relation.lastDate)}`;
@@ -34,6 +36,7 @@ async function printRelations(options) {
       );
       shown += 1;
     }
+    if (shown === 0) process.stdout.write(header);
     process.stdout.write(`${count(shown, 'related entity', 'related entities')}\n`);
   } finally {
     client.close();

@@ -114,6 +114,7 @@ test('a range the service rejects (INVALID_ARGUMENT) is a bad request', async ()
   const result = await runExample('relations', example.entity.id, '--address', services.query.address, '--from', '2017', '--to', '2015');
   assert.equal(result.exitCode, ExitCode.BAD_REQUEST, result.stderr);
   assert.match(result.stderr, /rejected the request/);
+  assert.equal(result.stdout, '');
 });
 
 test('a malformed flag is a usage error', async () => {

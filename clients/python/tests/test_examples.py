@@ -135,6 +135,7 @@ def test_range_the_service_rejects_is_a_bad_request(query_address, example_entit
     )
     assert result.exit_code == ExitCode.BAD_REQUEST, result.stderr
     assert "rejected the request" in result.stderr
+    assert result.stdout == ""
 
 
 def test_malformed_flag_is_a_usage_error_without_calling_the_service():

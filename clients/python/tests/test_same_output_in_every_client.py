@@ -77,6 +77,7 @@ def run_go(directory, example: str, *arguments: str) -> subprocess.CompletedProc
         ("relations", [EXAMPLE_ENTITY]),
         ("relations", [EXAMPLE_ENTITY, "--kind", "country", "--from", "2015"]),
         ("timeline", ["person:nobody-by-this-name"]),
+        ("relations", [EXAMPLE_ENTITY, "--from", "2017", "--to", "2015"]),
     ],
 )
 def test_every_client_prints_the_same(go_examples, query_address, example, arguments):

@@ -41,9 +41,12 @@ def print_relations(options: argparse.Namespace) -> None:
             getattr(request, "from").CopyFrom(options.from_date)
         if options.to_date:
             request.to.CopyFrom(options.to_date)
-        print(f"{entity.name} ({entity.id}) shares events with:")
+        header = f"{entity.name} ({entity.id}) shares events with:"
         shown = 0
         for relation in stub.StreamEntityRelations(request, timeout=options.timeout):
+            # The header waits for the first answer, so a rejected request prints only its error.
+            if shown == 0:
+                print(header)
             related = relation.entity
             span = format_date(relation.first_date)
             if format_date(relation.last_date) != span:
@@ -54,7 +57,9 @@ def print_relations(options: argparse.Namespace) -> None:
                 f"({entity_kind_name(related.kind)}, {related.id})  [{kinds}]"
             )
             shown += 1
-        print(f"{count(shown, 'related entity', 'related entities')}")
+        if shown == 0:
+            print(header)
+        print(count(shown, "related entity", "related entities"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -59,7 +59,7 @@ func printRelations(ctx context.Context, options client.CommonOptions, stdout io
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s (%s) shares events with:\n", entity.GetName(), entity.GetId())
+	header := fmt.Sprintf("%s (%s) shares events with:", entity.GetName(), entity.GetId())
 	shown := 0
 	for {
 		relation, err := stream.Recv()
@@ -68,6 +68,10 @@ func printRelations(ctx context.Context, options client.CommonOptions, stdout io
 		}
 		if err != nil {
 			return err
+		}
+		// The header waits for the first answer, so a rejected request prints only its error.
+		if shown == 0 {
+			fmt.Fprintln(stdout, header)
 		}
 		related := relation.GetEntity()
 		span := client.FormatDate(relation.GetFirstDate())
@@ -86,6 +90,9 @@ func printRelations(ctx context.Context, options client.CommonOptions, stdout io
 			client.PadLeft(fmt.Sprint(relation.GetEventCount()), 3), noun, span, related.GetName(),
 			client.EntityKindName(related.GetKind()), related.GetId(), strings.Join(kinds, ", "))
 		shown++
+	}
+	if shown == 0 {
+		fmt.Fprintln(stdout, header)
 	}
 	fmt.Fprintln(stdout, client.Count(shown, "related entity", "related entities"))
 	return nil
