@@ -18,15 +18,24 @@ use super::{
 /// Events per read lock.
 pub const PAGE_SIZE: usize = 512;
 
-pub type Sink<T> = mpsc::Sender<Result<T, DomainError>>;
+/// Where a producer sends its items, a batch at a time: one channel operation per page rather
+/// than per item keeps a whole-timeline stream cheap.
+pub type Sink<T> = mpsc::Sender<Result<Vec<T>, DomainError>>;
 
-/// Sends one item; false when the stream should stop (receiver gone or shutdown).
-async fn send<T>(sink: &Sink<T>, token: &CancellationToken, item: T) -> bool {
+/// Sends a batch of items; false when the stream should stop (receiver gone or shutdown).
+pub async fn send_all<T>(sink: &Sink<T>, token: &CancellationToken, items: Vec<T>) -> bool {
+    if items.is_empty() {
+        return !sink.is_closed();
+    }
     tokio::select! {
         biased;
         _ = token.cancelled() => false,
-        sent = sink.send(Ok(item)) => sent.is_ok(),
+        sent = sink.send(Ok(items)) => sent.is_ok(),
     }
+}
+
+async fn send<T>(sink: &Sink<T>, token: &CancellationToken, item: T) -> bool {
+    send_all(sink, token, vec![item]).await
 }
 
 /// A timeline request, checked.
@@ -68,16 +77,21 @@ pub async fn stream_timeline(
             None,
             PAGE_SIZE.min(remaining),
         );
-        for (key, event) in page.events {
-            remaining -= 1;
-            let cursor = Cursor {
-                position: Some(key),
-                revision: page.revision,
-            }
-            .encode();
-            if !send(&sink, &token, TimelineItem { event, cursor }).await {
-                return;
-            }
+        remaining -= page.events.len();
+        let items = page
+            .events
+            .into_iter()
+            .map(|(key, event)| TimelineItem {
+                event,
+                cursor: Cursor {
+                    position: Some(key),
+                    revision: page.revision,
+                }
+                .encode(),
+            })
+            .collect();
+        if !send_all(&sink, &token, items).await {
+            return;
         }
         if page.finished {
             return;

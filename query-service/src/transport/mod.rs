@@ -15,17 +15,22 @@ use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tonic::Status;
 
-use crate::domain::DomainError;
+use crate::domain::{DomainError, stream::Sink};
 
 pub type ResponseStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
-/// A producer's channel as a response stream that ends with UNAVAILABLE as soon as the server
-/// shuts down, whatever is still buffered, so graceful shutdown never waits on a stream.
+/// A producer's channel of batches as a response stream of single items that ends with
+/// UNAVAILABLE as soon as the server shuts down, whatever is still buffered, so graceful shutdown
+/// never waits on a stream.
 struct ShutdownAware<D> {
-    receiver: mpsc::Receiver<Result<D, DomainError>>,
+    receiver: mpsc::Receiver<Result<Vec<D>, DomainError>>,
+    batch: std::vec::IntoIter<D>,
     shutdown: Pin<Box<WaitForCancellationFutureOwned>>,
     ended: bool,
 }
+
+// Nothing in it is pinned structurally: the shutdown future is boxed and the rest is plain data.
+impl<D> Unpin for ShutdownAware<D> {}
 
 impl<D> Stream for ShutdownAware<D> {
     type Item = Result<D, DomainError>;
@@ -38,16 +43,28 @@ impl<D> Stream for ShutdownAware<D> {
             self.ended = true;
             return Poll::Ready(Some(Err(DomainError::ShuttingDown)));
         }
-        let next = self.receiver.poll_recv(cx);
-        if let Poll::Ready(None | Some(Err(_))) = &next {
-            self.ended = true;
+        loop {
+            if let Some(item) = self.batch.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            match self.receiver.poll_recv(cx) {
+                Poll::Ready(Some(Ok(batch))) => self.batch = batch.into_iter(),
+                Poll::Ready(Some(Err(error))) => {
+                    self.ended = true;
+                    return Poll::Ready(Some(Err(error)));
+                }
+                Poll::Ready(None) => {
+                    self.ended = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => return Poll::Pending,
+            }
         }
-        next
     }
 }
 
-/// Spawns `produce` with the sending half of a bounded channel and returns the receiving half as
-/// a response stream of wire messages.
+/// Spawns `produce` with the sending half of a bounded channel of `buffer` batches and returns
+/// the receiving half as a response stream of wire messages.
 pub fn spawn_stream<D, W, F, Fut>(
     token: &CancellationToken,
     buffer: usize,
@@ -56,13 +73,14 @@ pub fn spawn_stream<D, W, F, Fut>(
 where
     D: Send + 'static,
     W: From<D> + Send + 'static,
-    F: FnOnce(mpsc::Sender<Result<D, DomainError>>) -> Fut,
+    F: FnOnce(Sink<D>) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let (sender, receiver) = mpsc::channel(buffer.max(1));
     tokio::spawn(produce(sender));
     let stream = ShutdownAware {
         receiver,
+        batch: Vec::new().into_iter(),
         shutdown: Box::pin(token.clone().cancelled_owned()),
         ended: false,
     };

@@ -21,6 +21,8 @@ use crate::domain::{
 const DEFAULT_HEARTBEAT_MS: u32 = 5000;
 const HEARTBEAT_RANGE_MS: std::ops::RangeInclusive<u32> = 100..=60_000;
 const ARTICLE_PAGE: usize = 64;
+/// Pages (of up to `stream::PAGE_SIZE` events) a timeline reads ahead of its client.
+const TIMELINE_PAGES_BUFFERED: usize = 2;
 
 pub struct QueryApi {
     store: Store,
@@ -52,14 +54,8 @@ impl QueryApi {
         W: From<D> + Send + 'static,
     {
         let token = self.token.clone();
-        spawn_stream(&self.token, self.stream_buffer, move |sink| async move {
-            for item in items {
-                tokio::select! {
-                    biased;
-                    _ = token.cancelled() => return,
-                    sent = sink.send(Ok(item)) => if sent.is_err() { return },
-                }
-            }
+        spawn_stream(&self.token, 1, move |sink| async move {
+            stream::send_all(&sink, &token, items).await;
         })
     }
 }
@@ -81,7 +77,7 @@ impl QueryService for QueryApi {
         let (store, token) = (self.store.clone(), self.token.clone());
         Ok(Response::new(spawn_stream(
             &self.token,
-            self.stream_buffer,
+            TIMELINE_PAGES_BUFFERED,
             move |sink| stream::stream_timeline(store, query, token, sink),
         )))
     }
@@ -183,18 +179,18 @@ impl QueryService for QueryApi {
         let (store, token) = (self.store.clone(), self.token.clone());
         Ok(Response::new(spawn_stream(
             &self.token,
-            self.stream_buffer,
+            TIMELINE_PAGES_BUFFERED,
             move |sink| async move {
                 for chunk in indexes.chunks(ARTICLE_PAGE) {
-                    for article in store.articles_at(chunk) {
-                        let item = pb::StreamArticlesResponse {
+                    let items = store
+                        .articles_at(chunk)
+                        .into_iter()
+                        .map(|article| pb::StreamArticlesResponse {
                             article: Some(article.into()),
-                        };
-                        tokio::select! {
-                            biased;
-                            _ = token.cancelled() => return,
-                            sent = sink.send(Ok(item)) => if sent.is_err() { return },
-                        }
+                        })
+                        .collect();
+                    if !stream::send_all(&sink, &token, items).await {
+                        return;
                     }
                 }
             },

@@ -80,7 +80,7 @@ impl RecordSinkService for SinkApi {
                         Err(error) => tracing::warn!(%error, "batch refused"),
                     }
                     let failed = result.is_err();
-                    if acks.send(result).await.is_err() || failed {
+                    if acks.send(result.map(|ack| vec![ack])).await.is_err() || failed {
                         return;
                     }
                 }
