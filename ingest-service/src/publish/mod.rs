@@ -83,6 +83,10 @@ pub enum PublishError {
     Spool(#[from] SpoolError),
     #[error("the publisher has stopped (the service is shutting down)")]
     Stopped,
+    #[error(
+        "the document's records take {size} bytes, over the {limit} bytes one publish message may hold; split the document"
+    )]
+    BatchTooLarge { size: usize, limit: usize },
 }
 
 /// What became of a submitted batch by the time its submitter stopped waiting.
@@ -182,6 +186,14 @@ impl Publisher {
     /// Stores the batch in the spool and queues it for delivery. The batch's `producer_id` and
     /// `sequence` are assigned here.
     pub async fn submit(&self, batch: PublishRequest) -> Result<Submitted, PublishError> {
+        // The query service would refuse it every time; better said now than retried forever.
+        let size = prost::Message::encoded_len(&batch);
+        if size > MAX_MESSAGE_BYTES {
+            return Err(PublishError::BatchTooLarge {
+                size,
+                limit: MAX_MESSAGE_BYTES,
+            });
+        }
         let (reply, answer) = oneshot::channel();
         self.submissions
             .send(Submit { batch, reply })

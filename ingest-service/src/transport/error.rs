@@ -19,6 +19,7 @@ impl From<IngestError> for Status {
                 // The document was not stored: the client can send it again.
                 PublishError::Spool(_) | PublishError::Stopped => Status::unavailable(message),
                 PublishError::InvalidAddress { .. } => Status::internal(message),
+                PublishError::BatchTooLarge { .. } => Status::resource_exhausted(message),
             },
         }
     }
