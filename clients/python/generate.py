@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import importlib.metadata
 import shutil
 import sys
 import tempfile
@@ -64,7 +65,21 @@ def generated_files(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
 
 
+def pinned_grpcio_tools() -> str | None:
+    for line in (CLIENT_ROOT / "requirements-dev.txt").read_text().splitlines():
+        name, separator, version = line.partition("==")
+        if separator and name.strip().lower() == "grpcio-tools":
+            return version.strip()
+    return None
+
+
 def check() -> int:
+    installed = importlib.metadata.version("grpcio-tools")
+    pinned = pinned_grpcio_tools()
+    if pinned and installed != pinned:
+        # Another generator version writes other version checks into the stubs: not a real drift.
+        print(f"generate.py --check needs grpcio-tools {pinned} (requirements-dev.txt), found {installed}")
+        return 1
     with tempfile.TemporaryDirectory() as scratch:
         fresh_root = Path(scratch)
         generate_into(fresh_root)
