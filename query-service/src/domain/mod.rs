@@ -1,5 +1,6 @@
 //! The store and the query logic, independent of the transport.
 
+mod article;
 pub mod cursor;
 pub mod date;
 pub mod error;

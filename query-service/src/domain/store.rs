@@ -8,7 +8,7 @@
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet, VecDeque},
-    hash::{BuildHasherDefault, Hasher},
+    hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState},
     mem::size_of,
     sync::{
         Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
@@ -17,9 +17,11 @@ use std::{
     time::Instant,
 };
 
+use hashbrown::HashTable;
 use tokio::sync::broadcast;
 
 use super::{
+    article::CompactArticle,
     cursor::{TimeKey, key_event_id, key_start, time_key},
     date::{DateBounds, FIRST_DATED, PartialDate, packed_has_year},
     error::DomainError,
@@ -177,7 +179,7 @@ impl EntityEntry {
 
 struct ArticleEntry {
     /// The article without its sections and entity ids, which are kept more compactly below.
-    article: Article,
+    article: CompactArticle,
     sections: StoredSections,
     /// Entries of the entities it mentions, ordered by id.
     entities: Box<[u32]>,
@@ -257,11 +259,11 @@ impl StoredSections {
     }
 }
 
-fn article_date_key(article: &Article) -> u32 {
-    match article.published {
+fn article_date_key(article: &CompactArticle) -> u32 {
+    match article.published() {
         Some(date) if date.has_year() => date.pack(),
-        _ if article.reference_year != 0 => PartialDate {
-            year: article.reference_year,
+        _ if article.reference_year() != 0 => PartialDate {
+            year: article.reference_year(),
             month: 0,
             day: 0,
         }
@@ -319,7 +321,9 @@ struct StoreInner {
     /// (kind, folded name or alias) of published entities, for merging by alias.
     entity_names: HashMap<(EntityKind, Box<str>), u32>,
     articles: Vec<ArticleEntry>,
-    article_ids: HashMap<Box<str>, u32>,
+    /// Article entries by id: bare indexes, hashed by the id the entry holds.
+    article_index: HashTable<u32>,
+    article_hasher: RandomState,
     producers: HashMap<String, u64>,
     /// (revision, id of an event stored in it), oldest first.
     change_log: VecDeque<(u64, u64)>,
@@ -550,9 +554,8 @@ impl Store {
 
     pub fn article(&self, id: &str) -> Result<ArticleWithEvents, DomainError> {
         let inner = self.read();
-        let index = *inner
-            .article_ids
-            .get(id)
+        let index = inner
+            .find_article(id)
             .ok_or_else(|| DomainError::not_found("article", id))?;
         let entry = &inner.articles[index as usize];
         let mut keys: Vec<TimeKey> = entry
@@ -591,15 +594,12 @@ impl Store {
                     && filter
                         .series
                         .as_deref()
-                        .is_none_or(|s| article.series.to_lowercase() == s)
+                        .is_none_or(|s| article.series().to_lowercase() == s)
                     && filter.author.as_deref().is_none_or(|wanted| {
-                        article
-                            .authors
-                            .iter()
-                            .any(|a| a.to_lowercase().contains(wanted))
+                        article.authors().any(|a| a.to_lowercase().contains(wanted))
                     })
             })
-            .map(|(index, entry)| (entry.date_key, entry.article.id.as_str(), index as u32))
+            .map(|(index, entry)| (entry.date_key, entry.article.id(), index as u32))
             .collect();
         matching.sort_unstable();
         matching.into_iter().map(|(_, _, index)| index).collect()
@@ -668,6 +668,14 @@ fn byte_offset(text: &str, ascii: bool, cp: u32) -> Option<usize> {
 }
 
 impl StoreInner {
+    fn find_article(&self, id: &str) -> Option<u32> {
+        self.article_index
+            .find(self.article_hasher.hash_one(id), |&i| {
+                self.articles[i as usize].article.id() == id
+            })
+            .copied()
+    }
+
     fn participants<'a>(
         &'a self,
         event: &'a StoredEvent,
@@ -767,7 +775,7 @@ impl StoreInner {
         let start = event.sentence_byte_start as usize;
         let sentence = article
             .article
-            .text
+            .text()
             .get(start..start + event.sentence_byte_len as usize)
             .unwrap_or("");
         let chars = if article.ascii {
@@ -800,7 +808,7 @@ impl StoreInner {
             article_id: self
                 .articles
                 .get(event.article as usize)
-                .map(|a| a.article.id.clone())
+                .map(|a| a.article.id().to_owned())
                 .unwrap_or_default(),
             kind: event.kind,
             when: DateSpan {
@@ -1204,14 +1212,8 @@ impl StoreInner {
             .articles
             .iter()
             .map(|a| {
-                let article = &a.article;
                 size_of::<ArticleEntry>()
-                    + article.text.len()
-                    + article.title.len()
-                    + article.series.len()
-                    + article.id.len()
-                    + article.source_uri.len()
-                    + article.authors.iter().map(|s| s.len() + 24).sum::<usize>()
+                    + a.article.heap_bytes()
                     + a.sections.heap_bytes()
                     + a.entities.len() * 4
                     + a.events.capacity() * 4
@@ -1264,7 +1266,7 @@ impl StoreInner {
         let mut changed_ids = Vec::new();
         for event in &batch.events {
             published_ids.insert(event.id);
-            let Some(&article) = self.article_ids.get(event.article_id.as_str()) else {
+            let Some(article) = self.find_article(&event.article_id) else {
                 continue;
             };
             let built = self.build_event(event, article, stored_revision);
@@ -1334,7 +1336,7 @@ impl StoreInner {
         }
         for (i, event) in batch.events.iter().enumerate() {
             if !batch_articles.contains(event.article_id.as_str())
-                && !self.article_ids.contains_key(event.article_id.as_str())
+                && self.find_article(&event.article_id).is_none()
             {
                 return Err(DomainError::invalid(
                     format!("events[{i}].article_id"),
@@ -1480,7 +1482,7 @@ impl StoreInner {
 
     /// The article as published, sections and entity ids restored.
     fn article_view(&self, entry: &ArticleEntry) -> Article {
-        let mut article = entry.article.clone();
+        let mut article = entry.article.to_article();
         article.sections = entry.sections.expand(&article.text);
         article.entity_ids = entry
             .entities
@@ -1505,10 +1507,12 @@ impl StoreInner {
         entities.dedup();
         let entities = entities.into_boxed_slice();
         let sections = StoredSections::new(&article.text, std::mem::take(&mut article.sections));
-        let date_key = article_date_key(&article);
         let ascii = article.text.is_ascii();
-        let index = match self.article_ids.get(article.id.as_str()) {
-            Some(&index) => {
+        let index = self.find_article(&article.id);
+        let article = CompactArticle::new(&article);
+        let date_key = article_date_key(&article);
+        let index = match index {
+            Some(index) => {
                 let entry = &mut self.articles[index as usize];
                 if entry.article == article
                     && entry.sections == sections
@@ -1528,7 +1532,7 @@ impl StoreInner {
             }
             None => {
                 let index = self.articles.len() as u32;
-                self.article_ids.insert(article.id.as_str().into(), index);
+                let hash = self.article_hasher.hash_one(article.id());
                 self.articles.push(ArticleEntry {
                     article,
                     sections,
@@ -1536,6 +1540,15 @@ impl StoreInner {
                     date_key,
                     ascii,
                     events: Vec::new(),
+                });
+                let Self {
+                    article_index,
+                    articles,
+                    article_hasher,
+                    ..
+                } = self;
+                article_index.insert_unique(hash, index, |&i| {
+                    article_hasher.hash_one(articles[i as usize].article.id())
                 });
                 index
             }
@@ -1578,8 +1591,11 @@ impl StoreInner {
             event.sentence.chars().count()
         };
         let span =
-            byte_offset(&entry.article.text, entry.ascii, event.sentence_start).filter(|&start| {
-                entry.article.text.get(start..start + event.sentence.len())
+            byte_offset(entry.article.text(), entry.ascii, event.sentence_start).filter(|&start| {
+                entry
+                    .article
+                    .text()
+                    .get(start..start + event.sentence.len())
                     == Some(event.sentence.as_str())
                     && event.sentence_end as usize == event.sentence_start as usize + sentence_chars
             });

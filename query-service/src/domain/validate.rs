@@ -1,6 +1,6 @@
 //! The checks a publish batch must pass before the store is touched.
 
-use super::{date::end_before_start, error::DomainError, model::Batch};
+use super::{article::MAX_ARTICLE_BYTES, date::end_before_start, error::DomainError, model::Batch};
 
 const MAX_ROLE: u8 = 5;
 const MAX_YEAR_SOURCE: u8 = 5;
@@ -18,6 +18,23 @@ pub fn validate_batch(batch: &Batch) -> Result<(), DomainError> {
             return Err(DomainError::invalid(
                 format!("articles[{i}].id"),
                 "is empty",
+            ));
+        }
+        let bytes = [
+            &article.id,
+            &article.title,
+            &article.series,
+            &article.source_uri,
+            &article.text,
+        ]
+        .into_iter()
+        .chain(&article.authors)
+        .map(String::len)
+        .sum::<usize>();
+        if bytes > MAX_ARTICLE_BYTES {
+            return Err(DomainError::invalid(
+                format!("articles[{i}]"),
+                "holds more than 4 GiB of text",
             ));
         }
         if let Some(j) = article.entity_ids.iter().position(String::is_empty) {
