@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -19,10 +21,18 @@ from newsline_client.connection import connect, wait_until_serving
 REPO_ROOT = Path(__file__).resolve().parents[3]
 STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 15.0
+PR_SET_PDEATHSIG = 1
 
 
 def binary_dir() -> Path:
     return Path(os.environ.get("NEWSLINE_BIN_DIR", REPO_ROOT / "target" / "debug"))
+
+
+def die_with_parent() -> None:
+    """Runs in the child before exec: should pytest die without stopping a server, it goes too."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_loopback_port() -> int:
@@ -77,6 +87,7 @@ def start_service(name: str, arguments: list[str], health_service: str, work_dir
                 stdin=subprocess.DEVNULL,
                 cwd=work_dir,
                 env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "info")},
+                preexec_fn=die_with_parent,
             )
         service = RunningService(name, address, process, log_path)
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS

@@ -106,6 +106,8 @@ func startService(name string, arguments []string, healthService, workDir string
 		service.process.Dir = workDir
 		service.process.Stdout, service.process.Stderr = logFile, logFile
 		service.process.Env = append(os.Environ(), "RUST_LOG="+envOr("RUST_LOG", "info"))
+		// Should the test binary die without stopping it (a panic in TestMain), the server goes too.
+		service.process.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 		if err := service.process.Start(); err != nil {
 			logFile.Close()
 			return nil, err
