@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -21,18 +19,16 @@ from newsline_client.connection import connect, wait_until_serving
 REPO_ROOT = Path(__file__).resolve().parents[3]
 STARTUP_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 15.0
-PR_SET_PDEATHSIG = 1
 
 
 def binary_dir() -> Path:
     return Path(os.environ.get("NEWSLINE_BIN_DIR", REPO_ROOT / "target" / "debug"))
 
 
-def die_with_parent() -> None:
-    """Runs in the child before exec: should pytest die without stopping a server, it goes too."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+def dying_with_this_process(command: list[str]) -> list[str]:
+    """Should pytest die without stopping a server, the server goes too (util-linux's setpriv)."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--", *command] if setpriv else command
 
 
 def free_loopback_port() -> int:
@@ -81,13 +77,12 @@ def start_service(name: str, arguments: list[str], health_service: str, work_dir
         log_path = work_dir / f"{name}-{attempt}.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [str(executable), "serve", "--listen", address, *arguments],
+                dying_with_this_process([str(executable), "serve", "--listen", address, *arguments]),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 cwd=work_dir,
                 env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "info")},
-                preexec_fn=die_with_parent,
             )
         service = RunningService(name, address, process, log_path)
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
