@@ -25,6 +25,12 @@ function freeLoopbackPort() {
   });
 }
 
+/** Should the test process die without stopping a server, the server goes too (util-linux's setpriv). */
+function dyingWithThisProcess(command) {
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((candidate) => fs.existsSync(candidate));
+  return setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...command] : command;
+}
+
 function exited(child) {
   return child.exitCode !== null || child.signalCode !== null;
 }
@@ -53,7 +59,8 @@ async function startService(name, args, healthService, workDir) {
     const address = `127.0.0.1:${await freeLoopbackPort()}`;
     const logPath = path.join(workDir, `${name}-${attempt}.log`);
     const log = fs.openSync(logPath, 'w');
-    const child = spawn(executable, ['serve', '--listen', address, ...args], {
+    const [program, ...programArgs] = dyingWithThisProcess([executable, 'serve', '--listen', address, ...args]);
+    const child = spawn(program, programArgs, {
       cwd: workDir,
       stdio: ['ignore', log, log],
       env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info' },
