@@ -32,6 +32,8 @@ pub struct DateMention {
     pub year_only: bool,
     /// Relative to the moment of writing ("today", "this week"): a moment, not a period.
     pub deictic: bool,
+    /// An earlier happening the sentence measures from ("…, two years after an attempt to …").
+    pub antecedent: bool,
 }
 
 /// Resolves the dates of one article, sentence by sentence, in reading order.
@@ -505,6 +507,14 @@ impl DateResolver {
             ..
         } in found
         {
+            let antecedent = explicit_before
+                && matches!(
+                    raw,
+                    Raw::Shift {
+                        after_phrase: true,
+                        ..
+                    }
+                );
             let deictic = matches!(
                 raw,
                 Raw::RelativeDay(_) | Raw::RelativeWeek(_) | Raw::RelativeMonth(_)
@@ -537,6 +547,7 @@ impl DateResolver {
                 relative: resolved.relative,
                 year_only,
                 deictic,
+                antecedent,
             });
         }
         mentions

@@ -655,13 +655,22 @@ pub fn extract_events(
             && (sentence.contains('%') || sentence.contains(" percent"))
             && CHANGE_VERBS.iter().any(|v| sentence.contains(v))
         {
-            let when = dates.iter().find(|d| d.cue == DateCue::Plain && !d.deictic);
+            // "The economic statistics of the beginning of the year are encouraging. The volume
+            // was increased by 15%."
+            let inherited = (continues && dates.is_empty())
+                .then(|| previous.date.clone())
+                .flatten();
+            let when = dates
+                .iter()
+                .find(|d| d.cue == DateCue::Plain && !d.deictic)
+                .map(|d| d.range.clone())
+                .or(inherited);
             if let Some(when) = when {
                 let parts = trade_parties(index);
                 if !parts.list.is_empty() {
                     new_events.push(make(
                         EventKind::Trade,
-                        &when.range,
+                        &when,
                         parts.finish(entities),
                         None,
                         "%",
@@ -691,7 +700,17 @@ pub fn extract_events(
                 let inherits = match kind {
                     EventKind::Agreement => true,
                     // "She also received her Latvian and German compeers in Minsk."
-                    EventKind::Meeting => trigger_role == TriggerRole::HostSubject,
+                    // "She also received …": the same person, so the same period; a newly named
+                    // one ("His colleague X received …") starts an undated item.
+                    EventKind::Meeting => {
+                        trigger_role == TriggerRole::HostSubject
+                            && !actors.iter().any(|a| {
+                                a.entity.kind == EntityKind::Person && a.start < trigger_at
+                            })
+                            && sentence[..trigger_at]
+                                .split(|c: char| !c.is_alphabetic())
+                                .any(|w| matches!(w, "he" | "she" | "He" | "She"))
+                    }
                     // Someone named, or "he"/"she", must be the one speaking.
                     EventKind::Statement => {
                         actors
@@ -783,6 +802,31 @@ pub fn extract_events(
             new_events.push(make(kind, &when, parts.finish(entities), location, ""));
         }
 
+        // "In August 2018, Putin appointed Babich …, two years after an unsuccessful attempt to send
+        // Babich as an envoy to Ukraine": the attempt is a dated happening of its own.
+        if let Some(first) = new_events
+            .iter()
+            .find(|e| e.kind != EventKind::Trade)
+            .cloned()
+        {
+            for earlier in dates.iter().filter(|d| d.antecedent) {
+                let mut event = first.clone();
+                event.kind = EventKind::Other;
+                event.when = earlier.range.clone();
+                event.location_id = None;
+                event.location_name = None;
+                event.planned = false;
+                event.id = event_id(
+                    &article.article.id,
+                    EventKind::Other,
+                    &event.when,
+                    sentence_start,
+                    sentence_end,
+                    "antecedent",
+                );
+                new_events.push(event);
+            }
+        }
         // "signed contracts worth $350m" is the trade figure, not a further agreement.
         if new_events
             .iter()
