@@ -280,13 +280,28 @@ async fn unusual_events_round_trip_unchanged() {
     when.text = "in September – October".into();
     when.year_inferred = true;
     when.year_source = pb::YearSource::Article as i32;
-    crowded.amounts = vec![pb::Amount {
-        value: 245_000_000.0,
-        currency: "USD".into(),
-        metric: pb::TradeMetric::Turnover as i32,
-        period: None,
-        text: "$245m".into(),
-    }];
+    crowded.amounts = vec![
+        pb::Amount {
+            value: 245_000_000.0,
+            currency: "USD".into(),
+            metric: pb::TradeMetric::Turnover as i32,
+            period: Some(pb::DateRange {
+                start: Some(date(2014, 0, 0)),
+                end: Some(date(2014, 0, 0)),
+                year_inferred: true,
+                year_source: pb::YearSource::Explicit as i32,
+                text: "in 2014".into(),
+            }),
+            text: "$245m".into(),
+        },
+        pb::Amount {
+            value: 8.7e6,
+            currency: "EUR".into(),
+            metric: pb::TradeMetric::Imports as i32,
+            period: None,
+            text: "€8.7m".into(),
+        },
+    ];
     let mut misplaced = event(
         201,
         &a,

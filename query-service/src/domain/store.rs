@@ -66,7 +66,9 @@ const NO_LOCATION: u32 = u32::MAX;
 const FLAG_PLANNED: u8 = 1;
 const FLAG_YEAR_INFERRED: u8 = 2;
 const FLAG_OWNED_SENTENCE: u8 = 4;
-const FLAG_OWNED_DATE_TEXT: u8 = 8;
+/// The date text is not in the sentence: `date_text_start` and `date_text_len` hold its number
+/// in the table of date texts instead.
+const FLAG_INTERNED_DATE_TEXT: u8 = 8;
 const FLAG_AMOUNTS: u8 = 16;
 const FLAG_SPILLED_PARTICIPANTS: u8 = 32;
 
@@ -137,11 +139,27 @@ impl Participation {
     }
 }
 
+/// An economic figure of a trade event, its texts interned: 40 bytes.
+#[derive(Clone, Debug, PartialEq)]
+struct StoredAmount {
+    value: f64,
+    metric: i32,
+    currency: u32,
+    text: u32,
+    period_text: u32,
+    period_start: u32,
+    period_end: u32,
+    period_flags: u8,
+    period_year_source: u8,
+}
+
+const AMOUNT_HAS_PERIOD: u8 = 1;
+const AMOUNT_YEAR_INFERRED: u8 = 2;
+
 /// Text of an event that is not where its offsets say in the article.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct OwnedText {
     sentence: Option<(Box<str>, u32)>,
-    date_text: Option<Box<str>>,
 }
 
 struct EntityEntry {
@@ -313,7 +331,12 @@ struct StoreInner {
     events: Slab<StoredEvent>,
     timeline: BTreeMap<TimeKey, u32>,
     owned_text: IdMap<u64, OwnedText>,
-    amounts: IdMap<u64, Box<[Amount]>>,
+    /// Short repetitive texts, each kept once: date texts that are not part of their sentence,
+    /// amount texts and currencies. Never shrinks, but there are only so many ways to write a
+    /// date or an amount.
+    texts: Vec<Box<str>>,
+    text_numbers: HashMap<Box<str>, u32>,
+    amounts: IdMap<u64, Box<[StoredAmount]>>,
     spilled_participants: IdMap<u64, Box<[u32]>>,
     entities: Vec<EntityEntry>,
     /// Entity ids, and ids merged into another entity, to their entry.
@@ -668,6 +691,58 @@ fn byte_offset(text: &str, ascii: bool, cp: u32) -> Option<usize> {
 }
 
 impl StoreInner {
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&number) = self.text_numbers.get(text) {
+            return number;
+        }
+        let number = self.texts.len() as u32;
+        self.texts.push(text.into());
+        self.text_numbers.insert(text.into(), number);
+        number
+    }
+
+    fn interned(&self, number: u32) -> &str {
+        self.texts.get(number as usize).map_or("", |text| text)
+    }
+
+    fn store_amount(&mut self, amount: &Amount) -> StoredAmount {
+        let period = amount.period.as_ref();
+        StoredAmount {
+            value: amount.value,
+            metric: amount.metric,
+            currency: self.intern(&amount.currency),
+            text: self.intern(&amount.text),
+            period_text: period.map_or(0, |p| self.intern(&p.text)),
+            period_start: period.map_or(0, |p| p.start.pack()),
+            period_end: period.map_or(0, |p| p.end.pack()),
+            period_flags: period.map_or(0, |p| {
+                AMOUNT_HAS_PERIOD
+                    | if p.year_inferred {
+                        AMOUNT_YEAR_INFERRED
+                    } else {
+                        0
+                    }
+            }),
+            period_year_source: period.map_or(0, |p| p.year_source),
+        }
+    }
+
+    fn amount_view(&self, amount: &StoredAmount) -> Amount {
+        Amount {
+            value: amount.value,
+            currency: self.interned(amount.currency).to_owned(),
+            metric: amount.metric,
+            period: (amount.period_flags & AMOUNT_HAS_PERIOD != 0).then(|| DateSpan {
+                start: PartialDate::unpack(amount.period_start),
+                end: PartialDate::unpack(amount.period_end),
+                year_inferred: amount.period_flags & AMOUNT_YEAR_INFERRED != 0,
+                year_source: amount.period_year_source,
+                text: self.interned(amount.period_text).to_owned(),
+            }),
+            text: self.interned(amount.text).to_owned(),
+        }
+    }
+
     fn find_article(&self, id: &str) -> Option<u32> {
         self.article_index
             .find(self.article_hasher.hash_one(id), |&i| {
@@ -788,11 +863,8 @@ impl StoreInner {
 
     fn event_view(&self, event: &StoredEvent) -> Event {
         let (sentence, sentence_end) = self.sentence(event);
-        let date_text = if event.flags & FLAG_OWNED_DATE_TEXT != 0 {
-            self.owned_text
-                .get(&event.id)
-                .and_then(|owned| owned.date_text.as_deref())
-                .unwrap_or("")
+        let date_text = if event.flags & FLAG_INTERNED_DATE_TEXT != 0 {
+            self.interned((u32::from(event.date_text_start) << 16) | u32::from(event.date_text_len))
         } else {
             let start = usize::from(event.date_text_start);
             sentence
@@ -837,7 +909,7 @@ impl StoreInner {
             amounts: if event.flags & FLAG_AMOUNTS != 0 {
                 self.amounts
                     .get(&event.id)
-                    .map(|a| a.to_vec())
+                    .map(|amounts| amounts.iter().map(|a| self.amount_view(a)).collect())
                     .unwrap_or_default()
             } else {
                 Vec::new()
@@ -1178,16 +1250,13 @@ impl StoreInner {
             + self
                 .owned_text
                 .values()
-                .map(|o| {
-                    o.sentence.as_ref().map_or(0, |s| s.0.len())
-                        + o.date_text.as_ref().map_or(0, |d| d.len())
-                })
+                .map(|o| o.sentence.as_ref().map_or(0, |s| s.0.len()))
                 .sum::<usize>()
-            + self.amounts.capacity() * (size_of::<(u64, Box<[Amount]>)>() + 1)
+            + self.amounts.capacity() * (size_of::<(u64, Box<[StoredAmount]>)>() + 1)
             + self
                 .amounts
                 .values()
-                .map(|a| a.len() * size_of::<Amount>())
+                .map(|a| a.len() * size_of::<StoredAmount>() + 16)
                 .sum::<usize>();
         let entities: usize = self
             .entities
@@ -1220,7 +1289,8 @@ impl StoreInner {
             })
             .sum();
         let change_log = self.change_log.capacity() * size_of::<(u64, u64)>();
-        events + spilled + timeline + side_tables + entities + articles + change_log
+        let date_texts = self.texts.iter().map(|t| 2 * t.len() + 64).sum::<usize>();
+        events + spilled + timeline + side_tables + entities + articles + change_log + date_texts
     }
 
     // ---- publishing ----
@@ -1614,14 +1684,19 @@ impl StoreInner {
                 (start as u16, date_text.len() as u16)
             }
             _ => {
-                flags |= FLAG_OWNED_DATE_TEXT;
-                owned.date_text = Some(date_text.as_str().into());
-                (0, 0)
+                // Date texts repeat ("On 18 November", "in 2014"): one copy of each serves all.
+                flags |= FLAG_INTERNED_DATE_TEXT;
+                let number = self.intern(date_text);
+                ((number >> 16) as u16, number as u16)
             }
         };
         let amounts = (!event.amounts.is_empty()).then(|| {
             flags |= FLAG_AMOUNTS;
-            event.amounts.clone().into_boxed_slice()
+            event
+                .amounts
+                .iter()
+                .map(|a| self.store_amount(a))
+                .collect::<Box<[StoredAmount]>>()
         });
         let mut inline = [0; INLINE_PARTICIPANTS];
         let spilled = if participants.len() > INLINE_PARTICIPANTS {
@@ -1731,7 +1806,7 @@ impl StoreInner {
 struct BuiltEvent {
     stored: StoredEvent,
     owned: Option<OwnedText>,
-    amounts: Option<Box<[Amount]>>,
+    amounts: Option<Box<[StoredAmount]>>,
     spilled: Option<Box<[u32]>>,
 }
 
