@@ -593,16 +593,16 @@ pub fn latest_reported<'a>(
             if found.cue != DateCue::Plain {
                 continue;
             }
-            if let Raw::Absolute { end, .. } = found.raw {
-                if let (Some(year), Some(month)) = (end.year, end.month) {
-                    let date = PartialDate {
-                        year,
-                        month,
-                        day: end.day.unwrap_or(0),
-                    };
-                    if valid(date) {
-                        latest = Some(latest.map_or(date, |l| l.max(date)));
-                    }
+            if let Raw::Absolute { end, .. } = found.raw
+                && let (Some(year), Some(month)) = (end.year, end.month)
+            {
+                let date = PartialDate {
+                    year,
+                    month,
+                    day: end.day.unwrap_or(0),
+                };
+                if valid(date) {
+                    latest = Some(latest.map_or(date, |l| l.max(date)));
                 }
             }
         }

@@ -135,16 +135,17 @@ fn combine_kinds(triggers: &[Trigger], actors: &[Actor<'_>]) -> Vec<(EventKind, 
             .unwrap_or_default();
     };
     // "…, the minister said following a joint meeting": the saying is the happening.
-    if main == EventKind::Meeting && main_trigger.value.1 == TriggerRole::MetNoun {
-        if let Some(s) = has(EventKind::Statement).filter(|s| s.1.value.1 == TriggerRole::Speaker) {
-            (main, main_trigger) = s;
-        }
+    if main == EventKind::Meeting
+        && main_trigger.value.1 == TriggerRole::MetNoun
+        && let Some(s) = has(EventKind::Statement).filter(|s| s.1.value.1 == TriggerRole::Speaker)
+    {
+        (main, main_trigger) = s;
     }
     let mut kinds = vec![(main, main_trigger)];
-    if main != EventKind::Agreement {
-        if let Some(a) = has(EventKind::Agreement) {
-            kinds.push(a);
-        }
+    if main != EventKind::Agreement
+        && let Some(a) = has(EventKind::Agreement)
+    {
+        kinds.push(a);
     }
     match main {
         EventKind::Visit => {
@@ -286,10 +287,10 @@ impl<'a> Context<'a> {
         let mut found: Vec<&Entity> = Vec::new();
         for span in self.article.sentences[..index].iter().rev().take(6) {
             for a in self.actors(*span).into_iter().rev() {
-                if let Some(c) = a.country {
-                    if !found.iter().any(|f| f.id == c.id) {
-                        found.push(c);
-                    }
+                if let Some(c) = a.country
+                    && !found.iter().any(|f| f.id == c.id)
+                {
+                    found.push(c);
                 }
             }
             if found.len() >= wanted {
@@ -778,16 +779,15 @@ pub fn extract_events(
             let mut kind = kind;
             if kind == EventKind::Meeting
                 && matches!(trigger_role, TriggerRole::Met | TriggerRole::MetNoun)
+                && let Some(city_country) = location.and_then(|c| c.country_code.as_deref())
             {
-                if let Some(city_country) = location.and_then(|c| c.country_code.as_deref()) {
-                    let abroad = sentence_actors.iter().any(|a| {
-                        a.entity.kind == EntityKind::Person
-                            && a.country
-                                .is_some_and(|c| c.country_code.as_deref() != Some(city_country))
-                    });
-                    if abroad {
-                        kind = EventKind::Visit;
-                    }
+                let abroad = sentence_actors.iter().any(|a| {
+                    a.entity.kind == EntityKind::Person
+                        && a.country
+                            .is_some_and(|c| c.country_code.as_deref() != Some(city_country))
+                });
+                if abroad {
+                    kind = EventKind::Visit;
                 }
             }
             if kind == EventKind::Visit && location.is_none() {
