@@ -219,18 +219,12 @@ async fn a_bad_document_in_a_bulk_stream_gets_an_error_answer_and_the_stream_goe
             .contains("limit")
     );
 
-    // Invalid UTF-8 in `text` cannot be decoded, which ends the stream, after the answers to
-    // the documents before it, with INVALID_ARGUMENT.
+    // Invalid UTF-8 in `text`, and a message far over the limit, which the generated types
+    // cannot even decode, get their error answers too, and the stream goes on.
     let (requests, requests_rx) = tokio::sync::mpsc::channel(4);
-    let mut grpc = tonic::client::Grpc::new(channel(ingest.addr).await);
+    let mut grpc = tonic::client::Grpc::new(channel(ingest.addr).await)
+        .max_encoding_message_size(64 * 1024 * 1024);
     grpc.ready().await.unwrap();
-    requests
-        .send(RawTextRequest {
-            text: seed.clone(),
-            tag: "fine".into(),
-        })
-        .await
-        .unwrap();
     let mut answers = grpc
         .streaming::<_, _, IngestDocumentsResponse, _>(
             tonic::Request::new(ReceiverStream::new(requests_rx)),
@@ -240,18 +234,46 @@ async fn a_bad_document_in_a_bulk_stream_gets_an_error_answer_and_the_stream_goe
         .await
         .unwrap()
         .into_inner();
-    let first = answers.message().await.unwrap().expect("the first answer");
-    assert!(first.result.is_some());
-    requests
-        .send(RawTextRequest {
-            text: b"\xc3\x28".to_vec(),
-            tag: "broken".into(),
-        })
-        .await
-        .unwrap();
-    let status = answers.message().await.unwrap_err();
-    assert_eq!(status.code(), Code::InvalidArgument, "{}", status.message());
-    assert!(status.message().contains("UTF-8"), "{}", status.message());
+    let sends = [
+        (seed.clone(), "fine"),
+        (b"Minsk \xc3\x28 2015".to_vec(), "broken"),
+        (vec![b'z'; LIMIT + 512 * 1024], "huge"),
+        (seed.clone(), "fine again"),
+    ];
+    for (text, tag) in sends {
+        requests
+            .send(RawTextRequest {
+                text,
+                tag: tag.into(),
+            })
+            .await
+            .unwrap();
+    }
+    drop(requests);
+    let mut received = Vec::new();
+    while let Some(answer) = answers.message().await.expect("the stream ends with OK") {
+        received.push(answer);
+    }
+    let summary: Vec<_> = received
+        .iter()
+        .map(|a| (a.tag.as_str(), a.error.as_ref().map(|e| e.code)))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("fine", None),
+            ("broken", Some(Code::InvalidArgument as i32)),
+            // Skipped unread, so its tag is unknown; its index still tells which one it was.
+            ("", Some(Code::ResourceExhausted as i32)),
+            ("fine again", None),
+        ]
+    );
+    assert_eq!(received[2].index, 2);
+    let broken = &received[1].error.as_ref().unwrap().message;
+    assert!(
+        broken.contains("UTF-8") && broken.contains("offset 6"),
+        "{broken}"
+    );
 
     let events = wait_for_events(query.addr, &expected).await;
     assert_no_duplicates(&events);

@@ -19,8 +19,13 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use tonic::{Status, body::Body, server::NamedService};
 use tower::Service;
 
-/// The protobuf field number of `text` in the unary request messages.
-const TEXT_FIELD: u64 = 1;
+use super::stream_guard::{CheckedBody, StreamChecks};
+use crate::ingest::IngestError;
+
+/// The protobuf field number of `text` in every request message that carries a document.
+pub(crate) const TEXT_FIELD: u64 = 1;
+/// The bulk method, whose messages are checked one by one as they stream in.
+const STREAM_PATH: &str = "/newsline.v1.IngestService/IngestDocuments";
 /// The unary methods whose requests carry a document.
 const GUARDED_PATHS: [&str; 2] = [
     "/newsline.v1.IngestService/IngestDocument",
@@ -70,6 +75,13 @@ where
         // The clone that was polled ready serves this call; the fresh clone waits for the next.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
+        if request.uri().path() == STREAM_PATH {
+            let checks = StreamChecks::default();
+            let (mut parts, body) = request.into_parts();
+            parts.extensions.insert(checks.clone());
+            let body = Body::new(CheckedBody::new(body, self.max_message_bytes, checks));
+            return Box::pin(inner.call(Request::from_parts(parts, body)));
+        }
         if !GUARDED_PATHS.contains(&request.uri().path()) {
             return Box::pin(inner.call(request));
         }
@@ -111,12 +123,58 @@ fn check_text_field(frame: &Bytes) -> Option<Status> {
     }
     let length = u32::from_be_bytes(rest[..4].try_into().ok()?) as usize;
     let message = rest.get(4..4 + length)?;
-    let text = find_length_delimited_field(message, TEXT_FIELD)?;
-    let err = std::str::from_utf8(text).err()?;
-    Some(Status::invalid_argument(format!(
-        "invalid `text`: it is not valid UTF-8 (the first invalid byte is at offset {}); send bytes that may not be UTF-8 in the `raw` field instead, which is decoded with replacement and reported in the diagnostics",
-        err.valid_up_to()
-    )))
+    let offset = invalid_utf8_offset(message, TEXT_FIELD)?;
+    Some(invalid_text_error(offset).into())
+}
+
+/// What a client is told about `text` that is not UTF-8.
+pub(crate) fn invalid_text_error(offset: usize) -> IngestError {
+    IngestError::InvalidField {
+        field: "text".into(),
+        reason: format!(
+            "it is not valid UTF-8 (the first invalid byte is at offset {offset}); send bytes that may not be UTF-8 in the `raw` field instead, which is decoded with replacement and reported in the diagnostics"
+        ),
+    }
+}
+
+/// The offset of the first invalid byte of `field` in an encoded message, when it is not UTF-8.
+pub(crate) fn invalid_utf8_offset(message: &[u8], field: u64) -> Option<usize> {
+    let text = find_length_delimited_field(message, field)?;
+    std::str::from_utf8(text).err().map(|err| err.valid_up_to())
+}
+
+/// The encoded message without any occurrence of the length-delimited `field`.
+pub(crate) fn without_field(message: &[u8], field: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len());
+    let mut rest = message;
+    while !rest.is_empty() {
+        let start = rest;
+        let Some(key) = read_varint(&mut rest) else {
+            out.extend_from_slice(start);
+            break;
+        };
+        let (number, wire_type) = (key >> 3, key & 7);
+        let skipped = match wire_type {
+            0 => read_varint(&mut rest).map(|_| ()),
+            1 => rest.get(8..).map(|r| rest = r),
+            2 => read_varint(&mut rest)
+                .and_then(|length| usize::try_from(length).ok())
+                .and_then(|length| rest.get(length..))
+                .map(|r| rest = r),
+            5 => rest.get(4..).map(|r| rest = r),
+            _ => None,
+        };
+        if skipped.is_none() {
+            // Unreadable from here on: keep it for the decoder to report.
+            out.extend_from_slice(start);
+            break;
+        }
+        let consumed = start.len() - rest.len();
+        if !(number == field && wire_type == 2) {
+            out.extend_from_slice(&start[..consumed]);
+        }
+    }
+    out
 }
 
 /// The value of the last occurrence of a length-delimited field (proto3 keeps the last one).

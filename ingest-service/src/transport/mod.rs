@@ -5,6 +5,7 @@ pub mod convert;
 pub mod error;
 pub mod guard;
 pub mod service;
+pub mod stream_guard;
 
 pub use guard::RequestGuard;
 pub use service::IngestApi;

@@ -13,7 +13,11 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, Request, Response, Status, Streaming};
 
-use crate::ingest::{Document, Ingestor};
+use super::{
+    guard::invalid_text_error,
+    stream_guard::{Replaced, StreamChecks},
+};
+use crate::ingest::{Document, IngestError, Ingestor};
 
 /// How many documents of one bulk stream may be in progress (parsed, awaiting acknowledgement).
 const STREAM_DOCUMENTS_IN_PROGRESS: usize = 32;
@@ -50,10 +54,17 @@ impl IngestService for IngestApi {
         &self,
         request: Request<Streaming<IngestDocumentsRequest>>,
     ) -> Result<Response<Self::IngestDocumentsStream>, Status> {
+        // Set by `RequestGuard`; without it (a server built without the guard) nothing is replaced.
+        let checks = request
+            .extensions()
+            .get::<StreamChecks>()
+            .cloned()
+            .unwrap_or_default();
         let inbound = request.into_inner();
         let (answers, answers_rx) = mpsc::channel(STREAM_DOCUMENTS_IN_PROGRESS);
         tokio::spawn(ingest_stream(
             self.ingestor.clone(),
+            checks,
             inbound,
             answers,
             self.shutdown.clone(),
@@ -75,6 +86,7 @@ impl IngestService for IngestApi {
 /// Stops when the client goes away, when the input ends, or at shutdown.
 async fn ingest_stream(
     ingestor: Ingestor,
+    checks: StreamChecks,
     mut inbound: Streaming<IngestDocumentsRequest>,
     answers: mpsc::Sender<Result<IngestDocumentsResponse, Status>>,
     shutdown: CancellationToken,
@@ -99,7 +111,8 @@ async fn ingest_stream(
                 Ok(Some(request)) => {
                     let index = next_index;
                     next_index += 1;
-                    in_progress.push_back(ingest_one(ingestor.clone(), index, request));
+                    let replaced = checks.take(index);
+                    in_progress.push_back(ingest_one(ingestor.clone(), index, request, replaced));
                 }
                 Ok(None) => input_open = false,
                 Err(status) => {
@@ -121,11 +134,19 @@ async fn ingest_one(
     ingestor: Ingestor,
     index: u64,
     request: IngestDocumentsRequest,
+    replaced: Option<Replaced>,
 ) -> IngestDocumentsResponse {
     let tag = request.tag.clone();
-    let result = match Document::try_from(request) {
-        Ok(document) => ingestor.ingest(document).await,
-        Err(err) => Err(err),
+    let result = match replaced {
+        Some(Replaced::InvalidUtf8 { offset }) => Err(invalid_text_error(offset)),
+        Some(Replaced::TooLarge { bytes }) => Err(IngestError::TooLarge {
+            size: bytes,
+            limit: ingestor.max_document_bytes(),
+        }),
+        None => match Document::try_from(request) {
+            Ok(document) => ingestor.ingest(document).await,
+            Err(err) => Err(err),
+        },
     };
     match result {
         Ok(outcome) => IngestDocumentsResponse {
@@ -150,7 +171,8 @@ async fn ingest_one(
 }
 
 /// A stream message that could not be decoded ends the stream (tonic cannot resume after it);
-/// say why in the terms of the API.
+/// say why in the terms of the API. `RequestGuard` replaces the usual culprits before they get
+/// here, so this is the fallback for servers built without it.
 fn unreadable_message(status: Status, index: u64, max_document_bytes: usize) -> Status {
     match status.code() {
         Code::Internal if status.message().contains("UTF-8") => Status::invalid_argument(format!(
