@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use newsline_ingest::extract::{DocumentInput, parse_document};
+use newsline_ingest::extract::{DocumentInput, StageTimings, parse_document, parse_document_timed};
 
 fn text_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -39,6 +39,7 @@ fn bench_parse(c: &mut Criterion) {
         "no seed or corpus texts found to benchmark"
     );
     let total: usize = docs.iter().map(|(_, b)| b.len()).sum();
+    print_stage_throughput(&docs, total);
     let mut group = c.benchmark_group("parse");
     group.throughput(Throughput::Bytes(total as u64));
     group.bench_function("seeds_and_corpus", |b| {
@@ -54,6 +55,36 @@ fn bench_parse(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+/// Where the time goes: each stage's share of the whole parse, as MB/s of input per stage.
+fn print_stage_throughput(docs: &[(String, Vec<u8>)], total: usize) {
+    const ROUNDS: usize = 20;
+    let mut timings = StageTimings::default();
+    for _ in 0..ROUNDS {
+        for (uri, bytes) in docs {
+            let input = DocumentInput {
+                bytes,
+                source_uri: uri,
+                published: None,
+            };
+            std::hint::black_box(parse_document_timed(&input, &mut timings));
+        }
+    }
+    let megabytes = (total * ROUNDS) as f64 / 1e6;
+    for (stage, time) in [
+        ("cleaning", timings.cleaning),
+        ("splitting", timings.splitting),
+        ("entities", timings.entities),
+        ("dates", timings.dates),
+        ("events", timings.events),
+    ] {
+        eprintln!(
+            "stage {stage:<10} {:>8.2} ms per pass  {:>8.1} MB/s",
+            time.as_secs_f64() * 1e3 / ROUNDS as f64,
+            megabytes / time.as_secs_f64().max(1e-9)
+        );
+    }
 }
 
 criterion_group!(benches, bench_parse);

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use super::fold::fold;
 use super::model::EntityKind;
@@ -170,6 +170,7 @@ fn build_gazetteer() -> Gazetteer {
     let folded: Vec<String> = patterns.iter().map(|p| fold(&p.surface)).collect();
     let automaton = AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(&folded)
         .expect("gazetteer automaton builds");
     Gazetteer {

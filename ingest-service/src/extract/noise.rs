@@ -17,6 +17,7 @@ const REPEAT_WINDOW: usize = 12;
 
 struct NoiseRules {
     phrases: HashMap<String, String>,
+    longest_phrase: usize,
     patterns: RegexSet,
     pattern_codes: Vec<String>,
     reasons: HashMap<String, String>,
@@ -63,6 +64,7 @@ static RULES: LazyLock<NoiseRules> = LazyLock::new(|| {
         }
     }
     NoiseRules {
+        longest_phrase: phrases.keys().map(String::len).max().unwrap_or(0),
         phrases,
         patterns: RegexSet::new(&patterns).expect("data/noise.txt: invalid regex"),
         pattern_codes,
@@ -134,10 +136,15 @@ pub fn is_dateline(mark: Option<&NoiseMark>) -> bool {
 fn classify_alone(line: &str) -> Option<NoiseMark> {
     let rules = &*RULES;
     if line.len() <= MAX_PATTERN_LINE {
-        if let Some(code) = rules.phrases.get(&line.to_lowercase()) {
+        if line.len() <= rules.longest_phrase
+            && let Some(code) = rules.phrases.get(&line.to_lowercase())
+        {
             return Some(NoiseMark::new(code));
         }
-        if let Some(i) = rules.patterns.matches(line.as_bytes()).iter().next() {
+        // Most lines match nothing: one DFA pass answers that before the set asks which.
+        if rules.patterns.is_match(line.as_bytes())
+            && let Some(i) = rules.patterns.matches(line.as_bytes()).iter().next()
+        {
             return Some(NoiseMark::new(&rules.pattern_codes[i]));
         }
     }
