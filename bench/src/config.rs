@@ -63,12 +63,10 @@ pub struct RunArgs {
     /// Concurrent clients of the filtered-timeline latency test.
     #[arg(long, default_value_t = 16)]
     pub clients: usize,
-    /// Watchers of the watch test.
-    #[arg(long)]
-    pub watchers: Option<usize>,
-    /// Events per second published during the watch test.
-    #[arg(long, default_value_t = 10_000)]
-    pub watch_rate: u64,
+    /// Watch loads as WATCHERSxEVENTS_PER_SECOND, the target load first, e.g.
+    /// `--watch-loads 100x10000,10x10000`.
+    #[arg(long, value_delimiter = ',', value_parser = parse_watch_load)]
+    pub watch_loads: Option<Vec<WatchLoad>>,
     /// Seconds of publishing per watch run.
     #[arg(long)]
     pub watch_seconds: Option<f64>,
@@ -117,8 +115,7 @@ pub struct Settings {
     pub large_runs: usize,
     pub latency_seconds: f64,
     pub clients: usize,
-    pub watchers: usize,
-    pub watch_rate: u64,
+    pub watch_loads: Vec<WatchLoad>,
     pub watch_seconds: f64,
     pub extraction_seconds: f64,
     pub ingest_documents: usize,
@@ -176,8 +173,29 @@ impl RunArgs {
                 .latency_seconds
                 .unwrap_or(if quick { 0.5 } else { 3.0 }),
             clients: self.clients.max(1),
-            watchers: self.watchers.unwrap_or(if quick { 10 } else { 100 }),
-            watch_rate: self.watch_rate.max(1),
+            watch_loads: self.watch_loads.unwrap_or_else(|| {
+                if quick {
+                    vec![WatchLoad {
+                        watchers: 10,
+                        rate: 1_000,
+                    }]
+                } else {
+                    vec![
+                        WatchLoad {
+                            watchers: 100,
+                            rate: 10_000,
+                        },
+                        WatchLoad {
+                            watchers: 100,
+                            rate: 1_000,
+                        },
+                        WatchLoad {
+                            watchers: 10,
+                            rate: 10_000,
+                        },
+                    ]
+                }
+            }),
             watch_seconds: self.watch_seconds.unwrap_or(if quick { 1.0 } else { 5.0 }),
             extraction_seconds: self
                 .extraction_seconds
@@ -196,6 +214,27 @@ impl RunArgs {
             update_doc: self.update_doc,
         })
     }
+}
+
+/// Watchers and the rate events are published at while they watch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct WatchLoad {
+    pub watchers: usize,
+    pub rate: u64,
+}
+
+fn parse_watch_load(text: &str) -> Result<WatchLoad, String> {
+    let (watchers, rate) = text
+        .split_once('x')
+        .ok_or_else(|| format!("{text:?} is not WATCHERSxRATE, e.g. 100x10000"))?;
+    let watchers: usize = watchers
+        .parse()
+        .map_err(|_| format!("bad watcher count in {text:?}"))?;
+    let rate: u64 = rate.parse().map_err(|_| format!("bad rate in {text:?}"))?;
+    if watchers == 0 || rate == 0 {
+        return Err(format!("{text:?}: watchers and rate must be above 0"));
+    }
+    Ok(WatchLoad { watchers, rate })
 }
 
 impl Settings {

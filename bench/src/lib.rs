@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::config::{CeilingArgs, Section, Settings};
+use crate::config::{CeilingArgs, Section, Settings, WatchLoad};
 use crate::corpus::CorpusProfile;
 use crate::procs::{Process, free_loopback_addr};
 use crate::report::{LatencyReport, Machine, RedisReport, Report, SizeReport, WatchSummary};
@@ -51,7 +51,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<Report> {
         spacy: None,
         ingest: None,
         sizes: Vec::new(),
-        watch: None,
+        watch: Vec::new(),
         notes: Vec::new(),
     };
     if report.machine.compilers_at_start > 0 || load_one_minute() >= 1.0 {
@@ -173,40 +173,44 @@ async fn watch_section(
     log_dir: &Path,
     report: &mut Report,
 ) -> anyhow::Result<()> {
-    eprintln!(
-        "== watch: {} watchers at {} events/s",
-        settings.watchers, settings.watch_rate
-    );
     let universe = Arc::new(Universe::build(
         profile,
         entities_for(WATCH_PRELOAD),
         settings.seed,
     ));
-    let mut runs = Vec::new();
-    for run in 0..settings.runs.min(3) {
-        runs.push(watch_run(settings, log_dir, universe.clone(), run as u64).await?);
+    for &load in &settings.watch_loads {
+        eprintln!(
+            "== watch: {} watchers at {} events/s",
+            load.watchers, load.rate
+        );
+        let mut runs = Vec::new();
+        for run in 0..settings.runs.min(3) {
+            runs.push(watch_run(settings, log_dir, universe.clone(), load, run as u64).await?);
+        }
+        report.watch.push(WatchSummary {
+            load,
+            p50_ms: Figure::of(
+                &runs
+                    .iter()
+                    .map(|r| r.latency.p50_us / 1e3)
+                    .collect::<Vec<_>>(),
+            ),
+            p99_ms: Figure::of(
+                &runs
+                    .iter()
+                    .map(|r| r.latency.p99_us / 1e3)
+                    .collect::<Vec<_>>(),
+            ),
+            delivered_fraction: Figure::of(
+                &runs
+                    .iter()
+                    .map(|r| r.delivered as f64 / r.expected_deliveries.max(1) as f64)
+                    .collect::<Vec<_>>(),
+            ),
+            runs,
+        });
+        report.write(&settings.out_dir)?;
     }
-    report.watch = Some(WatchSummary {
-        p50_ms: Figure::of(
-            &runs
-                .iter()
-                .map(|r| r.latency.p50_us / 1e3)
-                .collect::<Vec<_>>(),
-        ),
-        p99_ms: Figure::of(
-            &runs
-                .iter()
-                .map(|r| r.latency.p99_us / 1e3)
-                .collect::<Vec<_>>(),
-        ),
-        delivered_fraction: Figure::of(
-            &runs
-                .iter()
-                .map(|r| r.delivered as f64 / r.expected_deliveries.max(1) as f64)
-                .collect::<Vec<_>>(),
-        ),
-        runs,
-    });
     Ok(())
 }
 
@@ -284,7 +288,8 @@ async fn size_run(
         .collect();
     let lookups = lookup_calls(&universe, counts);
     let searches = search_calls(&universe, counts);
-    let tests: [(&str, usize, &[Call]); 5] = [
+    let tests: [(&str, usize, &[Call]); 6] = [
+        ("filtered timeline", 1, &timeline_calls),
         ("filtered timeline", settings.clients, &timeline_calls),
         ("GetEntity", 1, &lookups),
         ("GetEntity", settings.clients, &lookups),
@@ -369,7 +374,7 @@ async fn size_run(
         latency,
         redis,
         ceiling_events_per_second: Some(ceiling),
-        ceiling_latency: Some(ceiling_latency),
+        ceiling_latency,
     })
 }
 
@@ -457,7 +462,7 @@ async fn ceiling_run(
     cursor_len: usize,
     latency_calls: &[Call],
     runs: usize,
-) -> anyhow::Result<(Figure, LatencyReport)> {
+) -> anyhow::Result<(Figure, Vec<LatencyReport>)> {
     let addr = free_loopback_addr()?;
     let exe = std::env::current_exe()?;
     let args: Vec<String> = vec![
@@ -490,15 +495,20 @@ async fn ceiling_run(
         check_count("ceiling StreamTimeline", run.items, size)?;
         rates.push(run.per_second());
     }
-    let latency = latency_report(
-        settings,
-        &process.url(),
-        "filtered timeline (ceiling)",
-        settings.clients,
-        latency_calls,
-        runs,
-    )
-    .await?;
+    let mut latency = Vec::new();
+    for clients in [1, settings.clients] {
+        latency.push(
+            latency_report(
+                settings,
+                &process.url(),
+                "filtered timeline (ceiling)",
+                clients,
+                latency_calls,
+                runs,
+            )
+            .await?,
+        );
+    }
     Ok((Figure::of(&rates), latency))
 }
 
@@ -507,6 +517,7 @@ async fn watch_run(
     settings: &Settings,
     log_dir: &Path,
     universe: Arc<Universe>,
+    load: WatchLoad,
     run: u64,
 ) -> anyhow::Result<scenario::watch::WatchReport> {
     let (server, channel) = procs::start_query_service(&settings.bin_dir, log_dir).await?;
@@ -528,8 +539,8 @@ async fn watch_run(
         channel,
         universe,
         settings.seed.wrapping_add(1 + run),
-        settings.watchers,
-        settings.watch_rate,
+        load.watchers,
+        load.rate,
         settings.watch_seconds,
     )
     .await

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::config::Settings;
+use crate::config::{Settings, WatchLoad};
 use crate::peer::redis::RedisLoad;
 use crate::peer::spacy::SpacyReport;
 use crate::scenario::extraction::ExtractionReport;
@@ -138,11 +138,13 @@ pub struct SizeReport {
     pub latency: Vec<LatencyReport>,
     pub redis: Option<RedisReport>,
     pub ceiling_events_per_second: Option<Figure>,
-    pub ceiling_latency: Option<LatencyReport>,
+    /// The filtered-timeline latency test against the ceiling, with 1 and with N clients.
+    pub ceiling_latency: Vec<LatencyReport>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct WatchSummary {
+    pub load: WatchLoad,
     pub runs: Vec<WatchReport>,
     pub p50_ms: Figure,
     pub p99_ms: Figure,
@@ -159,7 +161,8 @@ pub struct Report {
     pub spacy: Option<SpacyReport>,
     pub ingest: Option<IngestReport>,
     pub sizes: Vec<SizeReport>,
-    pub watch: Option<WatchSummary>,
+    /// One summary per watch load, the target load first.
+    pub watch: Vec<WatchSummary>,
     /// Skipped peers and other things a reader must know.
     pub notes: Vec<String>,
 }
@@ -262,7 +265,10 @@ impl Report {
         }
         let reference = self.size(1_000_000).or(self.sizes.last());
         if let Some(size) = reference
-            && let Some(filtered) = size.latency.iter().find(|l| l.name == "filtered timeline")
+            && let Some(filtered) = size
+                .latency
+                .iter()
+                .find(|l| l.name == "filtered timeline" && l.clients == self.settings.clients)
         {
             row(
                 md,
@@ -306,12 +312,12 @@ impl Report {
                 ingest.articles_per_second.median >= 3_000.0,
             );
         }
-        if let Some(watch) = &self.watch {
+        if let Some(watch) = self.watch.first() {
             row(
                 md,
                 &format!(
                     "watch p99 ≤ 2 ms ({} watchers, {} events/s)",
-                    self.settings.watchers, self.settings.watch_rate
+                    watch.load.watchers, watch.load.rate
                 ),
                 &format!("{:.2} ms", watch.p99_ms.median),
                 watch.p99_ms.median <= 2.0,
@@ -453,14 +459,17 @@ impl Report {
             "events per filtered timeline in the latency test (mean)",
             &|s| format!("{:.0}", s.latency_timeline_mean_events),
         );
-        line(
-            "filtered timeline, ceiling serving timelines of the same lengths: p50 / p99 (ms)",
-            &|s| {
-                s.ceiling_latency.as_ref().map_or("–".into(), |l| {
+        for index in 0..self.sizes[0].ceiling_latency.len() {
+            let clients = self.sizes[0].ceiling_latency[index].clients;
+            let name = format!(
+                "ceiling serving timelines of the same lengths, {clients} client(s): p50 / p99 (ms)"
+            );
+            line(&name, &|s| {
+                s.ceiling_latency.get(index).map_or("–".into(), |l| {
                     format!("{} / {}", fig(&l.p50_ms, 3), fig(&l.p99_ms, 3))
                 })
-            },
-        );
+            });
+        }
         line("newsline RSS per event, events and indexes (bytes)", &|s| {
             format!("**{:.0}**", s.event_rss_per_event())
         });
@@ -511,22 +520,44 @@ impl Report {
     }
 
     fn watch_md(&self, md: &mut String) {
-        let Some(watch) = &self.watch else {
+        if self.watch.is_empty() {
             return;
-        };
-        let first = watch.runs.first();
+        }
         let _ = writeln!(
             md,
-            "### Watch\n\n{} watchers, {} events/s target ({} achieved in the first run) for {} s, publish-to-client latency:\n\n\
-             | figure | median [range] |\n|---|---|\n| p50 (ms) | {} |\n| p99 (ms) | {} |\n| deliveries received | {} |\n",
-            self.settings.watchers,
-            self.settings.watch_rate,
-            first.map_or(0.0, |r| r.achieved_rate).round(),
-            self.settings.watch_seconds,
-            fig(&watch.p50_ms, 3),
-            fig(&watch.p99_ms, 3),
-            fig_percent(&watch.delivered_fraction)
+            "### Watch\n\nPublish-to-client latency, {} s of publishing per run, every watcher on its own connection.\n\n\
+             | watchers × events/s | deliveries/s asked | publish rate reached | p50 (ms) | p99 (ms) | deliveries received | how watchers ended (first run) |\n|---|---|---|---|---|---|---|",
+            self.settings.watch_seconds
         );
+        for watch in &self.watch {
+            let endings = watch.runs.first().map_or(String::new(), |r| {
+                r.endings
+                    .iter()
+                    .map(|(how, n)| format!("{n} {how}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            });
+            let reached = Figure::of(
+                &watch
+                    .runs
+                    .iter()
+                    .map(|r| r.achieved_rate)
+                    .collect::<Vec<_>>(),
+            );
+            let _ = writeln!(
+                md,
+                "| {} × {} | {} | {} | {} | {} | {} | {} |",
+                watch.load.watchers,
+                number(watch.load.rate as f64, 0),
+                number((watch.load.watchers as u64 * watch.load.rate) as f64, 0),
+                fig(&reached, 0),
+                fig(&watch.p50_ms, 3),
+                fig(&watch.p99_ms, 3),
+                fig_percent(&watch.delivered_fraction),
+                endings
+            );
+        }
+        md.push('\n');
     }
 }
 

@@ -2,8 +2,9 @@
 //! producer publishing at a fixed rate. Event ids carry their index, so a watcher finds when the
 //! event's batch was handed to the publish stream and how long it took to reach it.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -21,6 +22,8 @@ use crate::synth::{Generator, IdScheme, Universe};
 
 /// How long to wait for the last deliveries after the last batch was published.
 const DRAIN: Duration = Duration::from_secs(10);
+/// How often a waiting watcher checks the deadline.
+const POLL: Duration = Duration::from_millis(100);
 
 #[derive(Clone, Debug, Serialize)]
 pub struct WatchReport {
@@ -30,7 +33,8 @@ pub struct WatchReport {
     pub published: u64,
     pub expected_deliveries: u64,
     pub delivered: u64,
-    pub watchers_ended_early: usize,
+    /// How the watchers' streams ended, and how many ended that way.
+    pub endings: BTreeMap<String, usize>,
     pub latency: Percentiles,
 }
 
@@ -59,12 +63,15 @@ pub async fn run(
     let stamps: Arc<Vec<AtomicU64>> = Arc::new((0..total).map(|_| AtomicU64::new(0)).collect());
     let base = Instant::now();
 
+    // Set once publishing is over: watchers still short of events give up then.
+    let deadline: Arc<OnceLock<tokio::time::Instant>> = Arc::new(OnceLock::new());
     let (caught_up_tx, mut caught_up_rx) = tokio::sync::mpsc::channel::<()>(watchers.max(1));
     let mut tasks = Vec::new();
     for _ in 0..watchers {
         let mut client = client(procs::connect(url).await?);
         let stamps = stamps.clone();
         let caught_up_tx = caught_up_tx.clone();
+        let deadline = deadline.clone();
         tasks.push(tokio::spawn(async move {
             let request = pb::WatchTimelineRequest {
                 heartbeat_interval_ms: 1000,
@@ -73,13 +80,19 @@ pub async fn run(
             let mut stream = client.watch_timeline(request).await?.into_inner();
             let mut latencies = Vec::with_capacity(total as usize);
             let mut caught_up = false;
-            let mut ended_early = false;
-            loop {
-                let message = match stream.message().await {
-                    Ok(Some(message)) => message,
-                    Ok(None) | Err(_) => {
-                        ended_early = true;
-                        break;
+            let end = loop {
+                let message = match tokio::time::timeout(POLL, stream.message()).await {
+                    Ok(Ok(Some(message))) => message,
+                    Ok(Ok(None)) => break "ended with OK".to_string(),
+                    Ok(Err(status)) => break format!("ended with {:?}", status.code()),
+                    Err(_) => {
+                        if deadline
+                            .get()
+                            .is_some_and(|d| tokio::time::Instant::now() >= *d)
+                        {
+                            break "still waiting at the deadline".to_string();
+                        }
+                        continue;
                     }
                 };
                 match message.update {
@@ -103,13 +116,13 @@ pub async fn run(
                             latencies.push(Duration::from_nanos(received.saturating_sub(sent - 1)));
                         }
                         if latencies.len() as u64 == total {
-                            break;
+                            break "received every event".to_string();
                         }
                     }
                     _ => {}
                 }
-            }
-            anyhow::Ok((latencies, ended_early))
+            };
+            anyhow::Ok((latencies, end))
         }));
     }
     drop(caught_up_tx);
@@ -121,20 +134,13 @@ pub async fn run(
     }
 
     let published_at = publish_at_rate(channel, batches, stamps.clone(), base, rate).await?;
-    let deadline = tokio::time::Instant::now() + DRAIN;
+    let _ = deadline.set(tokio::time::Instant::now() + DRAIN);
     let mut samples = Vec::new();
-    let mut ended_early = 0;
+    let mut endings: BTreeMap<String, usize> = BTreeMap::new();
     for task in tasks {
-        // A watcher still waiting for lost events at the deadline is cut off, and the events it
-        // never got show as the gap between expected and delivered.
-        match tokio::time::timeout_at(deadline, task).await {
-            Ok(joined) => {
-                let (latencies, ended) = joined??;
-                samples.extend(latencies);
-                ended_early += usize::from(ended);
-            }
-            Err(_) => ended_early += 1,
-        }
+        let (latencies, end) = task.await??;
+        samples.extend(latencies);
+        *endings.entry(end).or_default() += 1;
     }
     Ok(WatchReport {
         watchers,
@@ -143,7 +149,7 @@ pub async fn run(
         published: total,
         expected_deliveries: total * watchers as u64,
         delivered: samples.len() as u64,
-        watchers_ended_early: ended_early,
+        endings,
         latency: Percentiles::of(&mut samples),
     })
 }
