@@ -9,7 +9,8 @@
 //! - `sequence`: the highest sequence number reserved so far (reserved in blocks to save fsyncs);
 //! - `batches/<sequence>.batch`: the encoded `PublishRequest`s not yet acknowledged;
 //! - `rejected/<sequence>.batch` and `.reason`: batches the query service refused as invalid;
-//! - `ledger.tsv`: the content hashes of ingested files (see `crate::ledger`).
+//! - `ledger.tsv`: the content hashes of ingested files (see `crate::watch::ledger`);
+//! - `lock`: locked while a process uses the spool.
 
 use std::{
     fs::{self, File, OpenOptions},
@@ -34,6 +35,10 @@ pub enum SpoolError {
     },
     #[error("spool file {path} is corrupt: {reason}")]
     Corrupt { path: PathBuf, reason: String },
+    #[error(
+        "the spool {path} is in use by another process; give each ingest process its own --spool-dir"
+    )]
+    InUse { path: PathBuf },
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> SpoolError + '_ {
@@ -51,6 +56,9 @@ pub struct Spool {
     dir: PathBuf,
     producer_id: String,
     sequences: Mutex<SequenceState>,
+    /// Held open with an exclusive lock: two processes sharing a spool would reuse sequence
+    /// numbers and delete each other's batches. The lock goes with the handle.
+    _lock: File,
 }
 
 #[derive(Debug)]
@@ -64,6 +72,22 @@ impl Spool {
     pub fn open(dir: &Path) -> Result<Self, SpoolError> {
         for sub in [dir.to_path_buf(), dir.join("batches"), dir.join("rejected")] {
             fs::create_dir_all(&sub).map_err(io_error(&sub))?;
+        }
+        let lock_path = dir.join("lock");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_error(&lock_path))?;
+        match fs4::FileExt::try_lock(&lock) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                return Err(SpoolError::InUse {
+                    path: dir.to_path_buf(),
+                });
+            }
+            Err(fs4::TryLockError::Error(err)) => return Err(io_error(&lock_path)(err)),
         }
         let producer_path = dir.join("producer");
         let producer_id = match fs::read_to_string(&producer_path) {
@@ -101,6 +125,7 @@ impl Spool {
                 next: reserved + 1,
                 reserved,
             }),
+            _lock: lock,
         };
         // A batch file above the reserved mark can only come from a spool written by hand or
         // restored from a backup; never reuse its number.
@@ -287,6 +312,16 @@ mod tests {
         assert!(moved.exists());
         let reason = fs::read_to_string(moved.with_extension("reason")).unwrap();
         assert!(reason.contains("no article"));
+    }
+
+    #[test]
+    fn a_spool_in_use_cannot_be_opened_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Spool::open(dir.path()).unwrap();
+        let err = Spool::open(dir.path()).unwrap_err();
+        assert!(matches!(err, SpoolError::InUse { .. }), "{err}");
+        drop(first);
+        Spool::open(dir.path()).expect("free again once the first is closed");
     }
 
     #[test]
