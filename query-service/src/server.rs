@@ -6,9 +6,8 @@ use newsline_proto::v1::{
     query_service_server::QueryServiceServer, record_sink_service_server::RecordSinkServiceServer,
 };
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
-use tonic::transport::Server;
+use tonic::transport::{Server, server::TcpIncoming};
 use tonic_health::ServingStatus;
 
 use crate::{
@@ -65,6 +64,8 @@ pub async fn run_with(
         .max_encoding_message_size(config.max_message_bytes);
 
     let local_addr = listener.local_addr()?;
+    // Small responses must not wait for Nagle's algorithm (a 40 ms stall per unary call).
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     tracing::info!(%local_addr, "query service listening");
     let stop = async move {
         shutdown.await;
@@ -83,7 +84,7 @@ pub async fn run_with(
         .add_service(reflection_v1alpha)
         .add_service(query)
         .add_service(sink)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop)
+        .serve_with_incoming_shutdown(incoming, stop)
         .await?;
     tracing::info!("query service stopped");
     Ok(())
