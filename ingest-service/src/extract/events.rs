@@ -748,7 +748,7 @@ pub fn extract_events(
                 })
                 .map(|a| a.start);
             let mut parts = Participants::default();
-            let mut location: Option<&Entity> = None;
+            let mut location: Option<&Entity> = place(sentence, &sentence_actors);
             for a in &sentence_actors {
                 let mut role = role_for(kind, trigger_role, a.start < trigger_at);
                 if kind == EventKind::Statement && Some(a.start) == speaker_at {
@@ -756,7 +756,6 @@ pub fn extract_events(
                 }
                 match a.entity.kind {
                     EntityKind::City => {
-                        location = location.or(Some(a.entity));
                         if let Some(country) = a.country {
                             let role = if kind == EventKind::Visit {
                                 ParticipantRole::Host
@@ -795,6 +794,15 @@ pub fn extract_events(
                     .iter()
                     .find(|a| a.start > trigger_at && a.entity.kind == EntityKind::Country)
                     .map(|a| a.entity);
+            }
+            if location.is_none() {
+                // "This time around they signed …", "There, he derided …": where the happening
+                // this one continues took place.
+                location = events
+                    .iter()
+                    .rev()
+                    .find(|e| e.when.start == when.start && e.location_id.is_some())
+                    .and_then(|e| entities.get(e.location_id.as_deref()?));
             }
             if parts.list.is_empty() {
                 continue;
@@ -895,6 +903,37 @@ fn same_happening(a: &Event, b: &Event, entities: &BTreeMap<String, Entity>) -> 
         || (matches!(a.kind, EventKind::Legal | EventKind::Sanction | EventKind::Vote | EventKind::Other)
             && people_a.is_empty() != people_b.is_empty())
         || (a.kind == EventKind::Conference && !organisations(a).is_disjoint(&organisations(b)))
+}
+
+/// Where a happening took place: the city the sentence puts it in ("in Ashgabat", "at the
+/// Minsk forum", "went to Prague"), not one it starts from ("From Madrid", "On his way back to
+/// Minsk").
+fn place<'a>(sentence: &str, actors: &[Actor<'a>]) -> Option<&'a Entity> {
+    actors
+        .iter()
+        .filter(|a| a.entity.kind == EntityKind::City)
+        .filter_map(|a| {
+            let before = sentence[..a.start.min(sentence.len())]
+                .trim_end()
+                .to_ascii_lowercase();
+            let word = before
+                .rsplit(|c: char| !c.is_alphabetic())
+                .next()
+                .unwrap_or("");
+            let score = if before.ends_with("back to") || before.ends_with("way to") {
+                return None;
+            } else {
+                match word {
+                    "in" | "at" => 3,
+                    "to" => 2,
+                    "from" | "via" => return None,
+                    _ => 1,
+                }
+            };
+            Some((score, a))
+        })
+        .max_by_key(|(score, a)| (*score, std::cmp::Reverse(a.start)))
+        .map(|(_, a)| a.entity)
 }
 
 /// Words of a change in a figure, for trade figures given only as a percentage.
