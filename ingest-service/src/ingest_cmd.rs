@@ -159,7 +159,12 @@ pub async fn ingest(args: IngestArgs, parser: Parser) -> anyhow::Result<Summary>
                     outcome.entity_count
                 );
                 match &progress {
-                    Some(bar) => bar.set_message(line),
+                    // The bar has one line: the file name, not the whole path.
+                    Some(bar) => bar.set_message(
+                        path.file_name()
+                            .map(|name| name.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                    ),
                     None => tracing::info!("{line}"),
                 }
             }
