@@ -2,7 +2,7 @@
 //! publication dates, determinism and hostile input.
 
 use newsline_ingest::extract::model::{
-    Event, EventKind, ParsedDocument, ParticipantRole, PartialDate, TradeMetric, YearSource,
+    Event, EventKind, ParsedDocument, PartialDate, ParticipantRole, TradeMetric, YearSource,
 };
 use newsline_ingest::extract::{DocumentInput, parse_document};
 
@@ -10,15 +10,22 @@ const SEED_SERBIA: &str = include_str!("../../seeds/000_b0fa4eb77ff2d830.txt");
 const SEED_VIETNAM_TAG: &str = include_str!("../../seeds/002_35d08d5ca100e3bb.txt");
 
 fn parse(text: &str, published: Option<PartialDate>) -> ParsedDocument {
-    parse_document(&DocumentInput { bytes: text.as_bytes(), source_uri: "test", published })
+    parse_document(&DocumentInput {
+        bytes: text.as_bytes(),
+        source_uri: "test",
+        published,
+    })
 }
 
 fn d(year: u16, month: u8, day: u8) -> PartialDate {
     PartialDate { year, month, day }
 }
 
-fn find<'a>(doc: &'a ParsedDocument, kind: EventKind, start: PartialDate) -> Vec<&'a Event> {
-    doc.events.iter().filter(|e| e.kind == kind && e.when.start == start).collect()
+fn find(doc: &ParsedDocument, kind: EventKind, start: PartialDate) -> Vec<&Event> {
+    doc.events
+        .iter()
+        .filter(|e| e.kind == kind && e.when.start == start)
+        .collect()
 }
 
 fn names(event: &Event) -> Vec<&str> {
@@ -34,8 +41,16 @@ fn the_serbian_visit_is_dated_from_the_article_year() {
     assert_eq!(visit.when.end, d(2015, 11, 20));
     assert!(visit.when.year_inferred);
     assert_eq!(visit.when.year_source, YearSource::Article);
-    assert!(names(visit).contains(&"Tomislav Nikolic"), "{:?}", names(visit));
-    let guest = visit.participants.iter().find(|p| p.name == "Tomislav Nikolic").unwrap();
+    assert!(
+        names(visit).contains(&"Tomislav Nikolic"),
+        "{:?}",
+        names(visit)
+    );
+    let guest = visit
+        .participants
+        .iter()
+        .find(|p| p.name == "Tomislav Nikolic")
+        .unwrap();
     assert_eq!(guest.role, ParticipantRole::Guest);
     let article = &doc.articles[0];
     let sentence: String = article
@@ -50,8 +65,15 @@ fn the_serbian_visit_is_dated_from_the_article_year() {
 #[test]
 fn relative_dates_resolve_from_the_happening_before() {
     let doc = parse(SEED_SERBIA, None);
-    let vote = doc.events.iter().find(|e| e.kind == EventKind::Vote).expect("the UNESCO vote");
-    assert_eq!((vote.when.start, vote.when.end), (d(2015, 11, 8), d(2015, 11, 10)));
+    let vote = doc
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Vote)
+        .expect("the UNESCO vote");
+    assert_eq!(
+        (vote.when.start, vote.when.end),
+        (d(2015, 11, 8), d(2015, 11, 10))
+    );
     assert_eq!(vote.when.year_source, YearSource::Relative);
     let third_day = find(&doc, EventKind::Conference, d(2015, 12, 12));
     assert_eq!(third_day.len(), 1, "{:#?}", doc.events);
@@ -61,8 +83,10 @@ fn relative_dates_resolve_from_the_happening_before() {
 fn exports_and_imports_are_two_trade_figures() {
     let doc = parse(SEED_SERBIA, None);
     let trade = find(&doc, EventKind::Trade, d(2014, 0, 0));
-    let mut figures: Vec<(TradeMetric, f64)> =
-        trade.iter().flat_map(|e| e.amounts.iter().map(|a| (a.metric, a.value))).collect();
+    let mut figures: Vec<(TradeMetric, f64)> = trade
+        .iter()
+        .flat_map(|e| e.amounts.iter().map(|a| (a.metric, a.value)))
+        .collect();
     figures.sort_by(|a, b| a.1.total_cmp(&b.1));
     assert_eq!(
         figures,
@@ -74,7 +98,11 @@ fn exports_and_imports_are_two_trade_figures() {
         ]
     );
     assert!(trade.iter().all(|e| e.amounts[0].currency == "USD"));
-    assert!(trade.iter().all(|e| e.amounts[0].period.as_ref() == Some(&e.when)));
+    assert!(
+        trade
+            .iter()
+            .all(|e| e.amounts[0].period.as_ref() == Some(&e.when))
+    );
 }
 
 #[test]
@@ -91,18 +119,37 @@ fn forward_looking_years_are_not_the_article_year() {
 fn each_pasted_article_has_its_own_year() {
     let doc = parse(SEED_VIETNAM_TAG, None);
     let years: Vec<Option<u16>> = doc.articles.iter().map(|a| a.reference_year).collect();
-    assert_eq!(years, vec![Some(2017), Some(2016), Some(2015), Some(2015), Some(2014)]);
-    assert_eq!(find(&doc, EventKind::Visit, d(2016, 10, 29))[0].when.end, d(2016, 10, 30));
+    assert_eq!(
+        years,
+        vec![Some(2017), Some(2016), Some(2015), Some(2015), Some(2014)]
+    );
+    assert_eq!(
+        find(&doc, EventKind::Visit, d(2016, 10, 29))[0].when.end,
+        d(2016, 10, 30)
+    );
     assert_eq!(find(&doc, EventKind::Sanction, d(2016, 10, 18)).len(), 1);
-    assert_eq!(find(&doc, EventKind::Visit, d(2014, 12, 10))[0].when.end, d(2014, 12, 12));
+    assert_eq!(
+        find(&doc, EventKind::Visit, d(2014, 12, 10))[0].when.end,
+        d(2014, 12, 12)
+    );
 }
 
 #[test]
 fn a_publication_date_wins_and_today_is_never_used() {
-    let text = "Belarus and Poland\n\nOn 4 June, Polish foreign minister Radoslaw Sikorski visited Minsk.";
+    let text =
+        "Belarus and Poland\n\nOn 4 June, Polish foreign minister Radoslaw Sikorski visited Minsk.";
     let undated = parse(text, None);
-    assert!(undated.events.iter().all(|e| e.when.start.year == 0), "{:#?}", undated.events);
-    assert!(undated.events.iter().all(|e| e.when.year_source == YearSource::Unknown));
+    assert!(
+        undated.events.iter().all(|e| e.when.start.year == 0),
+        "{:#?}",
+        undated.events
+    );
+    assert!(
+        undated
+            .events
+            .iter()
+            .all(|e| e.when.year_source == YearSource::Unknown)
+    );
     let dated = parse(text, Some(d(2013, 6, 6)));
     let visit = &find(&dated, EventKind::Visit, d(2013, 6, 4));
     assert_eq!(visit.len(), 1, "{:#?}", dated.events);
@@ -118,7 +165,12 @@ fn an_agency_dateline_dates_the_statement_under_it() {
     let statement = find(&doc, EventKind::Statement, d(2024, 11, 1));
     assert_eq!(statement.len(), 1, "{:#?}", doc.events);
     let trade = find(&doc, EventKind::Trade, d(2024, 1, 0));
-    assert_eq!(trade.len(), 1, "the rouble figure only, not its dollar conversion: {:#?}", doc.events);
+    assert_eq!(
+        trade.len(),
+        1,
+        "the rouble figure only, not its dollar conversion: {:#?}",
+        doc.events
+    );
     assert_eq!(trade[0].when.end, d(2024, 8, 0));
     assert_eq!(trade[0].amounts[0].currency, "RUB");
 }
@@ -144,7 +196,8 @@ fn the_same_page_gives_the_same_events() {
 
 #[test]
 fn hostile_text_gives_no_panic_and_no_hang() {
-    let many_dates = "On 18 – 20 November, Serbian president Tomislav Nikolic visited Belarus. ".repeat(2_000);
+    let many_dates =
+        "On 18 – 20 November, Serbian president Tomislav Nikolic visited Belarus. ".repeat(2_000);
     let doc = parse(&many_dates, Some(d(2015, 12, 1)));
     assert!(!doc.events.is_empty());
     for text in [
