@@ -46,6 +46,8 @@ pub struct PeopleLexicon {
     pub modifiers: HashSet<String>,
     pub given_names: HashSet<String>,
     pub surname_suffixes: Vec<String>,
+    /// Surname endings that count only in a name of two or more words ("Bogoljub Karic").
+    pub multi_word_suffixes: Vec<String>,
     /// Folded spelling -> folded canonical spelling of its variant group.
     pub variants: HashMap<String, String>,
     pub stop_words: HashSet<String>,
@@ -187,6 +189,7 @@ fn build_people() -> PeopleLexicon {
         modifiers: HashSet::new(),
         given_names: HashSet::new(),
         surname_suffixes: Vec::new(),
+        multi_word_suffixes: Vec::new(),
         variants: HashMap::new(),
         stop_words: HashSet::new(),
     };
@@ -203,6 +206,7 @@ fn build_people() -> PeopleLexicon {
                 lexicon.given_names.insert(fold(value));
             }
             "suffix" => lexicon.surname_suffixes.push(fold(value)),
+            "multisuffix" => lexicon.multi_word_suffixes.push(fold(value)),
             "variant" => {
                 let forms: Vec<String> = value.split(';').map(fold).collect();
                 for f in &forms {

@@ -59,7 +59,7 @@ const ORG_HEADS: &[&str] = &[
 ];
 
 /// Lower-case words that may join the capitalised words of an organisation's name.
-const ORG_CONNECTORS: &[&str] = &["of", "the", "for", "and", "on", "under", "in"];
+const ORG_CONNECTORS: &[&str] = &["of", "the", "for", "and", "on", "under"];
 
 #[derive(Clone, Debug)]
 pub enum Target {
@@ -130,7 +130,16 @@ impl DocumentEntities {
     fn find(&mut self, article: usize, text: &str) -> Vec<Found> {
         let mut found = gazetteer_matches(text);
         let tokens = tokenize(text);
-        let orgs = organisation_runs(text, &tokens);
+        let known_orgs: Vec<Span> = found
+            .iter()
+            .filter(|f| matches!(f.target, Target::Known(k) if GAZETTEER.entities[k].kind == EntityKind::Organization))
+            .map(|f| f.span)
+            .collect();
+        // A body the gazetteer knows keeps its own entity ("the OSCE Parliamentary Assembly").
+        let orgs: Vec<Found> = organisation_runs(text, &tokens)
+            .into_iter()
+            .filter(|o| !known_orgs.iter().any(|k| k.start <= o.span.start && o.span.end <= k.end))
+            .collect();
         // Gazetteer names inside an organisation's name stay found (the entity is named) but the
         // organisation owns the span.
         found.extend(orgs);
@@ -152,6 +161,7 @@ impl DocumentEntities {
     /// Resolves lone surnames and variants, assigns ids, and returns mentions and entities.
     pub fn resolve(mut self) -> Resolved {
         self.persons.resolve();
+        self.shorten_organisations();
         let gazetteer = &*GAZETTEER;
         let mut entities: BTreeMap<String, Entity> = BTreeMap::new();
         let mut mentions = Vec::new();
@@ -253,8 +263,15 @@ fn nested_places(text: &str, found: &[Found]) -> Vec<Found> {
                 let Some(m) = gazetteer_matches(piece).into_iter().next() else {
                     continue;
                 };
-                let place = matches!(m.target, Target::Known(k) if gazetteer.entities[k].kind == EntityKind::Country);
-                if place && m.span.start == 0 && m.span.end == piece.len() {
+                let nested_kind_ok = match m.target {
+                    Target::Known(k) => match gazetteer.entities[k].kind {
+                        EntityKind::Country => true,
+                        EntityKind::Organization => matches!(f.target, Target::Org { .. }),
+                        _ => false,
+                    },
+                    _ => false,
+                };
+                if nested_kind_ok && m.span.start == 0 && m.span.end == piece.len() {
                     out.push(Found {
                         span: Span {
                             start: f.span.start + start,
@@ -269,6 +286,33 @@ fn nested_places(text: &str, found: &[Found]) -> Vec<Found> {
         }
     }
     out
+}
+
+impl DocumentEntities {
+    /// A short organisation name ("the Communist Party") resolves to the full name the document
+    /// gives ("the Communist Party of Vietnam").
+    fn shorten_organisations(&mut self) {
+        let gazetteer = &*GAZETTEER;
+        let mut full: Vec<(String, Target)> = Vec::new();
+        for (_, f) in self.found.iter().flatten() {
+            match &f.target {
+                Target::Known(k) if gazetteer.entities[*k].kind == EntityKind::Organization => {
+                    full.push((gazetteer.entities[*k].name.clone(), f.target.clone()));
+                }
+                Target::Org { name, .. } => full.push((name.clone(), f.target.clone())),
+                _ => {}
+            }
+        }
+        for (_, f) in self.found.iter_mut().flatten() {
+            let Target::Org { name, .. } = &f.target else {
+                continue;
+            };
+            let prefix = format!("{name} of ");
+            if let Some((_, target)) = full.iter().find(|(other, _)| other.starts_with(&prefix)) {
+                f.target = target.clone();
+            }
+        }
+    }
 }
 
 fn found_targets(found: &[Found]) -> Vec<(Span, Option<String>)> {

@@ -92,6 +92,12 @@ fn role_before(
             break;
         }
         let word = prev.text(text);
+        // "Secretary of State Bridget Brink", "Minister of Foreign Affairs X".
+        if word == "of" && !words.is_empty() {
+            words.insert(0, word.to_string());
+            k -= 1;
+            continue;
+        }
         if let Some((_, code)) = span_containing(countries, prev) {
             if code.is_some() && country.is_none() {
                 country = code.clone();
@@ -110,7 +116,13 @@ fn role_before(
     if !has_role {
         return None;
     }
-    let title: Vec<String> = words.iter().map(|w| capitalise(w)).collect();
+    while words.first().is_some_and(|w| w == "of") {
+        words.remove(0);
+    }
+    let title: Vec<String> = words
+        .iter()
+        .map(|w| if w == "of" { w.clone() } else { capitalise(w) })
+        .collect();
     let mut role = title.join(" ");
     if let Some(code) = country
         && let Some(&i) = GAZETTEER.country_by_code.get(&code)
