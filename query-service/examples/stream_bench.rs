@@ -178,6 +178,32 @@ async fn main() -> anyhow::Result<()> {
             bytes as f64 / 1048576.0 / elapsed.as_secs_f64()
         );
     }
+    let mut latencies = Vec::new();
+    let mut filtered_items = 0u64;
+    for i in 0..50 {
+        let started = Instant::now();
+        let mut stream = query
+            .stream_timeline(pb::StreamTimelineRequest {
+                filter: Some(pb::TimelineFilter {
+                    entity_ids: vec![format!("person:person-{}", i * 97 % PEOPLE)],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        while stream.message().await?.is_some() {
+            filtered_items += 1;
+        }
+        latencies.push(started.elapsed());
+    }
+    latencies.sort();
+    println!(
+        "one-entity timelines: {} events each on average, p50 {:.2} ms, max {:.2} ms",
+        filtered_items / 50,
+        latencies[25].as_secs_f64() * 1000.0,
+        latencies[49].as_secs_f64() * 1000.0
+    );
     let _ = stop.send(());
     server.await??;
     Ok(())
