@@ -78,7 +78,7 @@ const INLINE_PARTICIPANTS: usize = 3;
 /// Most timeline entries one read lock scans before it lets the publisher in.
 const SCAN_BUDGET: usize = 16 * 1024;
 /// How many changed event ids the change log keeps; older revisions are found by a full scan.
-const CHANGE_LOG_CAPACITY: usize = 1 << 18;
+const CHANGE_LOG_CAPACITY: usize = 1 << 17;
 /// Slab slots one read lock visits when the change log no longer reaches back far enough.
 const SLAB_SCAN_CHUNK: u32 = 64 * 1024;
 
@@ -352,6 +352,7 @@ struct StoreInner {
     change_log: VecDeque<(u64, u64)>,
     /// The change log is complete for every revision above this one.
     change_log_floor: u64,
+    change_log_capacity: usize,
 }
 
 struct Shared {
@@ -384,10 +385,19 @@ impl Drop for WatcherGuard {
 
 impl Store {
     pub fn new() -> Self {
+        Self::with_change_log_capacity(CHANGE_LOG_CAPACITY)
+    }
+
+    /// A store whose change log keeps `capacity` changed event ids; watchers further behind
+    /// catch up by scanning the whole store.
+    pub fn with_change_log_capacity(capacity: usize) -> Self {
         let (revisions, _) = broadcast::channel(64);
         Self {
             shared: Arc::new(Shared {
-                inner: RwLock::new(StoreInner::default()),
+                inner: RwLock::new(StoreInner {
+                    change_log_capacity: capacity.max(1),
+                    ..StoreInner::default()
+                }),
                 revisions,
                 watchers: AtomicU32::new(0),
                 started: Instant::now(),
@@ -1430,12 +1440,23 @@ impl StoreInner {
     }
 
     fn log_changes(&mut self, revision: u64, ids: &[u64]) {
-        self.change_log.extend(ids.iter().map(|&id| (revision, id)));
-        while self.change_log.len() > CHANGE_LOG_CAPACITY {
+        // Trim before adding, so the log never grows past its capacity (a VecDeque that did
+        // would keep the doubled allocation).
+        let capacity = self.change_log_capacity;
+        let kept = ids.len().min(capacity);
+        if kept < ids.len() {
+            self.change_log_floor = self.change_log_floor.max(revision);
+        }
+        while self.change_log.len() + kept > capacity {
             if let Some((dropped, _)) = self.change_log.pop_front() {
                 self.change_log_floor = self.change_log_floor.max(dropped);
             }
         }
+        if self.change_log.capacity() == 0 {
+            self.change_log.reserve_exact(capacity);
+        }
+        self.change_log
+            .extend(ids[ids.len() - kept..].iter().map(|&id| (revision, id)));
     }
 
     fn index_names(&mut self, index: u32) {
@@ -1825,6 +1846,84 @@ fn dedup_in_order(items: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event_in(article: &str, n: u64, year: i32) -> Event {
+        let day = PartialDate::new(year, 1, 1, "d").unwrap();
+        Event {
+            id: n,
+            article_id: article.into(),
+            kind: EventKind::Meeting,
+            when: DateSpan {
+                start: day,
+                end: day,
+                ..DateSpan::default()
+            },
+            participants: vec![Participant {
+                entity_id: "person:someone".into(),
+                name: "Someone".into(),
+                role: 0,
+            }],
+            location_id: String::new(),
+            location_name: String::new(),
+            sentence: "Met.".into(),
+            sentence_start: 0,
+            sentence_end: 4,
+            amounts: Vec::new(),
+            planned: false,
+        }
+    }
+
+    fn batch(sequence: u64, articles: Vec<Article>, events: Vec<Event>) -> Batch {
+        Batch {
+            producer_id: "unit".into(),
+            sequence,
+            articles,
+            entities: Vec::new(),
+            events,
+        }
+    }
+
+    #[test]
+    fn changes_beyond_the_log_are_found_by_scanning() {
+        let store = Store::with_change_log_capacity(4);
+        let article = Article {
+            id: "article:1".into(),
+            text: "Met.".into(),
+            ..Article::default()
+        };
+        store
+            .publish(batch(
+                1,
+                vec![article],
+                vec![event_in("article:1", 1, 2001)],
+            ))
+            .unwrap();
+        let events: Vec<Event> = (10..20)
+            .map(|n| event_in("article:1", n, 2000 + n as i32))
+            .collect();
+        store.publish(batch(2, Vec::new(), events)).unwrap();
+        store
+            .publish(batch(3, Vec::new(), vec![event_in("article:1", 30, 1990)]))
+            .unwrap();
+        let filter = TimelineFilter::default();
+        {
+            let inner = store.read();
+            assert!(inner.change_log.len() <= 4);
+            assert!(inner.change_log_floor >= 2, "revision 2 no longer fits");
+        }
+        // From revision 1 the log falls short: the scan finds all eleven, in timeline order.
+        let changed = store.changed_keys(&filter, 1);
+        assert_eq!(changed.revision, 3);
+        let ids: Vec<u64> = changed.keys.iter().map(|&k| key_event_id(k)).collect();
+        let mut expected: Vec<u64> = std::iter::once(30).chain(10..20).collect();
+        expected.sort_by_key(|&n| if n == 30 { 0 } else { n });
+        assert_eq!(ids, expected);
+        // From revision 2 the log suffices.
+        let changed = store.changed_keys(&filter, 2);
+        let ids: Vec<u64> = changed.keys.iter().map(|&k| key_event_id(k)).collect();
+        assert_eq!(ids, [30]);
+        assert!(store.changed_keys(&filter, 3).keys.is_empty());
+    }
 
     #[test]
     fn stored_events_stay_compact() {
