@@ -536,7 +536,6 @@ async fn watch_run(
     .await?;
     scenario::watch::run(
         &server.url(),
-        channel,
         universe,
         settings.seed.wrapping_add(1 + run),
         load.watchers,

@@ -40,7 +40,6 @@ pub struct WatchReport {
 
 pub async fn run(
     url: &str,
-    channel: Channel,
     universe: Arc<Universe>,
     seed: u64,
     watchers: usize,
@@ -133,7 +132,21 @@ pub async fn run(
             .context("a watcher ended before catching up")?;
     }
 
-    let published_at = publish_at_rate(channel, batches, stamps.clone(), base, rate).await?;
+    // The producer gets a thread and a runtime of its own, as a separate producer process would,
+    // so that the watchers' decoding in this process does not hold back the publishing.
+    let producer = {
+        let (url, stamps) = (url.to_string(), stamps.clone());
+        std::thread::spawn(move || -> anyhow::Result<Duration> {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async move {
+                let channel = procs::connect(&url).await?;
+                publish_at_rate(channel, batches, stamps, base, rate).await
+            })
+        })
+    };
+    let published_at = tokio::task::spawn_blocking(move || producer.join())
+        .await?
+        .map_err(|_| anyhow::anyhow!("the watch producer thread panicked"))??;
     let _ = deadline.set(tokio::time::Instant::now() + DRAIN);
     let mut samples = Vec::new();
     let mut endings: BTreeMap<String, usize> = BTreeMap::new();
