@@ -10,6 +10,9 @@ pub mod grammar;
 mod lexicon;
 mod tokens;
 
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use chrono::{Datelike, NaiveDate};
 
 pub use grammar::DateCue;
@@ -725,13 +728,32 @@ pub fn page_date(article_text: &str) -> Option<PartialDate> {
         })
 }
 
-fn contains_cue(lower_sentence: &str, cue: &str) -> bool {
-    lower_sentence.match_indices(cue).any(|(i, _)| {
-        let before = lower_sentence[..i].chars().next_back();
-        let after = lower_sentence[i + cue.len()..].chars().next();
+/// Whether `text` holds one of the automaton's phrases as whole words.
+fn contains_phrase(phrases: &AhoCorasick, text: &str) -> bool {
+    phrases.find_overlapping_iter(text).any(|m| {
+        let before = text[..m.start()].chars().next_back();
+        let after = text[m.end()..].chars().next();
         !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
     })
 }
+
+fn phrase_set(phrases: &[String]) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .build(phrases)
+        .expect("the cue phrases build an automaton")
+}
+
+static FORWARD_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| phrase_set(&LEXICON.forward_cues));
+
+static COMPLETED_CUES: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    phrase_set(
+        &COMPLETED_PERIOD_CUES
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>(),
+    )
+});
 
 /// Words showing that a plain year is a completed period whose figures are reported afterwards
 /// ("reached $245m in 2014", "trade for 2019"), so the article is from a later year.
@@ -775,17 +797,10 @@ pub fn reference_year(
     }
     let mut evidence: Option<u16> = None;
     for sentence in sentences_of(article_text) {
-        let lower = sentence.to_lowercase();
-        if LEXICON
-            .forward_cues
-            .iter()
-            .any(|cue| contains_cue(&lower, cue))
-        {
+        if contains_phrase(&FORWARD_CUES, sentence) {
             continue;
         }
-        let completed = COMPLETED_PERIOD_CUES
-            .iter()
-            .any(|cue| contains_cue(&lower, cue));
+        let completed = contains_phrase(&COMPLETED_CUES, sentence);
         let tokens = tokens::tokenize(sentence);
         for found in grammar::find(sentence, &tokens) {
             if found.cue != DateCue::Plain {

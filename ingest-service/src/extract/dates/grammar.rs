@@ -1,6 +1,9 @@
 //! Recognises date expressions in a token stream, before any year or anchor is known.
 
-use super::lexicon::{AnaphorMode, LEXICON, Part, Unit};
+use super::lexicon::{
+    AnaphorMode, LEXICON, Part, Unit, WordClass, month_in, number_in, ordinal_in, part_in,
+    season_in, unit_in, weekday_in,
+};
 use super::tokens::Token;
 
 /// A calendar date as written; parts the text leaves out are `None`.
@@ -108,7 +111,7 @@ fn month(t: Option<&Token>) -> Option<u8> {
     if !t.is_capitalized() {
         return None;
     }
-    LEXICON.month(t.word()?)
+    month_in(t.classes)
 }
 
 fn is_range_joiner(t: Option<&Token>) -> bool {
@@ -126,7 +129,7 @@ fn number_word(t: Option<&Token>) -> Option<u32> {
     if let Some((v, digits)) = t.number() {
         return (digits <= 3).then_some(v);
     }
-    LEXICON.number(t.word()?)
+    number_in(t.classes)
 }
 
 struct Matcher<'a> {
@@ -386,7 +389,7 @@ impl<'a> Matcher<'a> {
         let w = self.word(i)?;
         let t = self.at(i)?;
         if t.is_capitalized()
-            && let Some(weekday) = LEXICON.weekday(w)
+            && let Some(weekday) = weekday_in(t.classes)
         {
             let offset = match self.word(i.wrapping_sub(1)) {
                 Some("next") => 1,
@@ -453,7 +456,7 @@ impl<'a> Matcher<'a> {
                 if w == "last"
                     && let (Some(n), Some(Unit::Month)) = (
                         number_word(self.at(i + 1)),
-                        self.word(i + 2).and_then(|u| LEXICON.unit(u)),
+                        self.at(i + 2).and_then(|u| unit_in(u.classes)),
                     )
                     && n > 1
                     && n <= 12
@@ -470,7 +473,7 @@ impl<'a> Matcher<'a> {
             "past" => {
                 if let (Some(n), Some(Unit::Month)) = (
                     number_word(self.at(i + 1)),
-                    self.word(i + 2).and_then(|u| LEXICON.unit(u)),
+                    self.at(i + 2).and_then(|u| unit_in(u.classes)),
                 ) && n > 1
                     && n <= 12
                     && self.word(i.wrapping_sub(1)) == Some("the")
@@ -493,7 +496,7 @@ impl<'a> Matcher<'a> {
                 {
                     // "the beginning of the year", "the end of the year".
                     let qualified =
-                        i > 1 && self.word(i - 2).is_some_and(|q| LEXICON.part(q).is_some());
+                        i > 1 && self.at(i - 2).is_some_and(|q| part_in(q.classes).is_some());
                     if qualified {
                         return Some((Raw::RelativeYear(0), i + 2));
                     }
@@ -598,9 +601,12 @@ impl<'a> Matcher<'a> {
 
     /// "early spring", "this autumn", "summer 2015", "the fall of 2014".
     fn season(&self, i: usize) -> Option<(Raw, usize)> {
-        let first_month = LEXICON.season(self.word(i)?)?;
+        let first_month = season_in(self.at(i)?.classes)?;
         let before = self.word(i.wrapping_sub(1));
-        let part = before.and_then(|w| LEXICON.part(w));
+        let part = i
+            .checked_sub(1)
+            .and_then(|b| self.at(b))
+            .and_then(|t| part_in(t.classes));
         let relative_word = if part.is_some() {
             self.word(i.wrapping_sub(2))
         } else {
@@ -644,7 +650,7 @@ impl<'a> Matcher<'a> {
         if !matches!(self.word(i)?, "his" | "her" | "their" | "its") {
             return None;
         }
-        let n = LEXICON.ordinal(self.word(i + 1)?)?;
+        let n = ordinal_in(self.at(i + 1)?.classes)?;
         (self.word(i + 2) == Some("day") && n >= 2).then_some((Raw::NthDay(n), i + 3))
     }
 
@@ -663,7 +669,7 @@ impl<'a> Matcher<'a> {
             (Some("a"), Some("couple")) if self.word(i + 2) == Some("of") => (2, false, i + 3),
             _ => (number_word(self.at(i))? as i32, false, i + 1),
         };
-        let unit = LEXICON.unit(self.word(unit_at)?)?;
+        let unit = unit_in(self.at(unit_at)?.classes)?;
         let direction = self.word(unit_at + 1)?;
         let (sign, from_now, after_phrase) = match direction {
             "later" | "afterwards" => (1, false, false),
@@ -691,6 +697,9 @@ impl<'a> Matcher<'a> {
     }
 
     fn anaphor(&self, i: usize) -> Option<(Raw, usize)> {
+        if !self.at(i)?.classes.contains(&WordClass::AnaphorStart) {
+            return None;
+        }
         'patterns: for (words, mode) in &LEXICON.anaphora {
             let mut j = i;
             let mut k = 0;
@@ -754,7 +763,7 @@ impl<'a> Matcher<'a> {
                 "on" | "in" | "from" | "during" | "of" | "for" | "at" | "between"
                 | "throughout" | "the" | "earlier" | "later" | "exactly" | "only"
                 | "originally" => Some(DateCue::Plain),
-                _ if LEXICON.part(w).is_some() => Some(DateCue::Plain),
+                _ if part_in(t.classes).is_some() => Some(DateCue::Plain),
                 "to" if self.word(j.wrapping_sub(2)) == Some("up") => None,
                 _ => break,
             };

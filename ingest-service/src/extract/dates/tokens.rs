@@ -1,6 +1,8 @@
 //! A small tokenizer for date expressions: words, plain numbers, dashes and other punctuation,
 //! each with its byte range, in one linear pass.
 
+use super::lexicon::{LEXICON, Lexicon, WordClass};
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TokenKind {
     /// A run of letters, lower-cased; `capitalized` tells whether the first letter was upper case.
@@ -26,6 +28,8 @@ pub struct Token {
     pub kind: TokenKind,
     pub start: usize,
     pub end: usize,
+    /// What the date vocabulary says of a word, looked up once.
+    pub classes: &'static [WordClass],
 }
 
 impl Token {
@@ -98,14 +102,17 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     break;
                 }
             }
-            let word = &text[start..end];
+            let lower = text[start..end].to_lowercase();
+            let lexicon: &'static Lexicon = &LEXICON;
+            let classes = lexicon.classes(&lower);
             tokens.push(Token {
                 kind: TokenKind::Word {
-                    lower: word.to_lowercase(),
+                    lower,
                     capitalized: c.is_uppercase(),
                 },
                 start,
                 end,
+                classes,
             });
         } else if c.is_ascii_digit() {
             let mut end = start + 1;
@@ -181,12 +188,14 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 },
                 start,
                 end,
+                classes: &[],
             });
         } else if is_dash(c) {
             tokens.push(Token {
                 kind: TokenKind::Dash,
                 start,
                 end: start + c.len_utf8(),
+                classes: &[],
             });
         } else if c.is_whitespace() {
             continue;
@@ -195,6 +204,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                 kind: TokenKind::Punct(c),
                 start,
                 end: start + c.len_utf8(),
+                classes: &[],
             });
         }
     }
