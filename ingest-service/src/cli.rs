@@ -22,8 +22,8 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    let config = ServeConfig::from(&args);
     let result = runtime.block_on(async {
+        let config = ServeConfig::try_from(&args)?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", args.listen))?;

@@ -2,9 +2,22 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
+use anyhow::Context;
 use clap::{Args, ValueEnum};
+use newsline_security::Token;
+use tonic::transport::ServerTlsConfig;
 
 use crate::{ingest::DEFAULT_MAX_DOCUMENT_BYTES, publish::PublisherConfig};
+
+/// The environment variable holding the write token itself (rather than a file naming it).
+pub const TOKEN_ENV: &str = "NEWSLINE_TOKEN";
+/// The environment variable holding the query service's write token itself.
+pub const QUERY_TOKEN_ENV: &str = "NEWSLINE_QUERY_TOKEN";
+
+/// A secret from the environment; a secret has no command-line flag, which `ps` would show.
+fn secret_from_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -47,16 +60,39 @@ pub struct PublishArgs {
     /// The largest document accepted, in bytes.
     #[arg(long, env = "NEWSLINE_MAX_DOCUMENT_BYTES", default_value_t = DEFAULT_MAX_DOCUMENT_BYTES)]
     pub max_document_bytes: usize,
+    /// A file holding the query service's write token, sent with every publish stream (or the
+    /// token itself in NEWSLINE_QUERY_TOKEN); `serve` otherwise sends its own token, if any.
+    #[arg(long, env = "NEWSLINE_QUERY_TOKEN_FILE")]
+    pub query_token_file: Option<PathBuf>,
+    /// The certificate authority (PEM) to trust when --query-addr is an https:// address.
+    #[arg(long, env = "NEWSLINE_QUERY_CA")]
+    pub query_ca: Option<PathBuf>,
+    /// The name the query service's certificate must carry, when not the host of --query-addr.
+    #[arg(long, env = "NEWSLINE_QUERY_TLS_DOMAIN", requires = "query_ca")]
+    pub query_tls_domain: Option<String>,
 }
 
 impl PublishArgs {
-    pub fn publisher_config(&self) -> PublisherConfig {
+    /// The publisher's settings; reads the query token (file or NEWSLINE_QUERY_TOKEN) and the
+    /// certificate authority, so it fails on an unreadable or empty one.
+    pub fn publisher_config(&self) -> anyhow::Result<PublisherConfig> {
         let mut config = PublisherConfig::new(self.query_addr.clone());
         config.max_in_flight = usize::from(self.max_in_flight);
         config.connect_timeout = Duration::from_millis(self.connect_timeout_ms.max(1));
         config.ack_timeout = Duration::from_millis(self.ack_timeout_ms.max(1));
         config.backoff_max = Duration::from_millis(self.retry_max_ms).max(config.backoff_initial);
-        config
+        config.token = Token::resolve(
+            self.query_token_file.as_deref(),
+            QUERY_TOKEN_ENV,
+            secret_from_env(QUERY_TOKEN_ENV).as_deref(),
+        )?;
+        if let Some(ca) = &self.query_ca {
+            config.tls = Some(newsline_security::client_tls(
+                ca,
+                self.query_tls_domain.as_deref(),
+            )?);
+        }
+        Ok(config)
     }
 }
 
@@ -79,6 +115,17 @@ pub struct ServeArgs {
     /// in milliseconds.
     #[arg(long, env = "NEWSLINE_ACK_WAIT_MS", default_value_t = 10000)]
     pub ack_wait_ms: u64,
+    /// A file holding the token every IngestService call must bear (`authorization: Bearer
+    /// <token>`), or the token itself in NEWSLINE_TOKEN; without either, IngestService is open.
+    /// Health and reflection stay open.
+    #[arg(long, env = "NEWSLINE_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// The server's TLS certificate chain (PEM); with --tls-key it serves TLS only.
+    #[arg(long, env = "NEWSLINE_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "NEWSLINE_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     #[command(flatten)]
     pub publish: PublishArgs,
     #[command(flatten)]
@@ -133,6 +180,10 @@ pub struct ServeConfig {
     pub max_document_bytes: usize,
     pub ack_wait: Duration,
     pub publisher: PublisherConfig,
+    /// The token IngestService calls must bear; `None` leaves it open.
+    pub token: Option<Token>,
+    /// Serve TLS only, with this identity.
+    pub tls: Option<ServerTlsConfig>,
 }
 
 impl ServeConfig {
@@ -145,19 +196,42 @@ impl ServeConfig {
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
             ack_wait: Duration::from_secs(10),
             publisher: PublisherConfig::new(query_addr),
+            token: None,
+            tls: None,
         }
     }
 }
 
-impl From<&ServeArgs> for ServeConfig {
-    fn from(args: &ServeArgs) -> Self {
-        ServeConfig {
+impl TryFrom<&ServeArgs> for ServeConfig {
+    type Error = anyhow::Error;
+
+    /// Reads the token and TLS files the flags name, so a bad one stops the start.
+    fn try_from(args: &ServeArgs) -> anyhow::Result<Self> {
+        let token = Token::resolve(
+            args.token_file.as_deref(),
+            TOKEN_ENV,
+            secret_from_env(TOKEN_ENV).as_deref(),
+        )?;
+        let mut publisher = args.publish.publisher_config()?;
+        // One shared secret is the common setup: the same token guards both services.
+        if publisher.token.is_none() {
+            publisher.token = token.clone();
+        }
+        let tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => {
+                Some(newsline_security::server_tls(cert, key).context("cannot set up TLS")?)
+            }
+            _ => None,
+        };
+        Ok(ServeConfig {
             spool_dir: args.spool_dir.clone(),
             watch_dir: args.watch.clone(),
             watch_interval: Duration::from_millis(args.watch_interval_ms),
             max_document_bytes: args.publish.max_document_bytes,
             ack_wait: Duration::from_millis(args.ack_wait_ms),
-            publisher: args.publish.publisher_config(),
-        }
+            publisher,
+            token,
+            tls,
+        })
     }
 }

@@ -100,7 +100,7 @@ pub async fn ingest(args: IngestArgs, parser: Parser) -> anyhow::Result<Summary>
             .with_context(|| format!("cannot open the spool in {}", spool_dir.display()))?,
     );
     let stop = CancellationToken::new();
-    let publisher_config = args.publish.publisher_config();
+    let publisher_config = args.publish.publisher_config()?;
     let query_addr = publisher_config.query_addr.clone();
     let (publisher, publisher_task) =
         Publisher::start(Arc::clone(&spool), publisher_config, stop.clone())?;

@@ -4,6 +4,7 @@ use std::{future::Future, sync::Arc};
 
 use anyhow::Context;
 use newsline_proto::{FILE_DESCRIPTOR_SET, v1::ingest_service_server::IngestServiceServer};
+use newsline_security::RequireToken;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
@@ -38,6 +39,13 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // Checked first: nothing is started yet that a bad certificate would leave running.
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = config.tls.clone() {
+        builder = builder
+            .tls_config(tls)
+            .context("the TLS certificate or key is not usable")?;
+    }
     let stop = CancellationToken::new();
     let spool = Arc::new(
         Spool::open(&config.spool_dir)
@@ -86,10 +94,24 @@ pub async fn serve(
     let ingest_service = IngestServiceServer::new(IngestApi::new(ingestor, stop.clone()))
         .max_decoding_message_size(max_message_bytes)
         .max_encoding_message_size(max_message_bytes.max(64 * 1024 * 1024));
-    let guarded = RequestGuard::new(ingest_service, max_message_bytes, config.max_document_bytes);
+    // The token is checked before the guard reads a (possibly large) body.
+    let guarded = RequireToken::new(
+        RequestGuard::new(ingest_service, max_message_bytes, config.max_document_bytes),
+        config.token.clone(),
+    );
 
     let local_addr = listener.local_addr()?;
-    tracing::info!(%local_addr, query_addr = %config.publisher.query_addr, spool = %config.spool_dir.display(), producer_id = publisher.producer_id(), "serving newsline.v1.IngestService");
+    tracing::info!(
+        %local_addr,
+        query_addr = %config.publisher.query_addr,
+        spool = %config.spool_dir.display(),
+        producer_id = publisher.producer_id(),
+        tls = config.tls.is_some(),
+        token_required = config.token.is_some(),
+        sends_query_token = config.publisher.token.is_some(),
+        "serving newsline.v1.IngestService"
+    );
+
     let stopping = {
         let stop = stop.clone();
         let health = health.clone();
@@ -105,7 +127,7 @@ pub async fn serve(
             stop.cancel();
         }
     };
-    let served = tonic::transport::Server::builder()
+    let served = builder
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

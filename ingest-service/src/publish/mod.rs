@@ -24,6 +24,7 @@ use std::{
 use newsline_proto::v1::{
     PublishRequest, PublishResponse, record_sink_service_client::RecordSinkServiceClient,
 };
+use newsline_security::{BearerInterceptor, Token};
 use tokio::{
     sync::{mpsc, oneshot, watch},
     task::JoinHandle,
@@ -33,7 +34,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::{
     Code,
-    transport::{Channel, Endpoint},
+    transport::{Channel, ClientTlsConfig, Endpoint},
 };
 
 pub use backoff::Backoff;
@@ -59,6 +60,10 @@ pub struct PublisherConfig {
     pub backoff_max: Duration,
     /// How long an open stream stays open without work.
     pub idle_timeout: Duration,
+    /// The query service's write token, sent with every stream.
+    pub token: Option<Token>,
+    /// TLS for an `https://` query address.
+    pub tls: Option<ClientTlsConfig>,
 }
 
 impl PublisherConfig {
@@ -71,6 +76,8 @@ impl PublisherConfig {
             backoff_initial: Duration::from_millis(100),
             backoff_max: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(2),
+            token: None,
+            tls: None,
         }
     }
 }
@@ -81,6 +88,8 @@ pub enum PublishError {
     InvalidAddress { addr: String, reason: String },
     #[error(transparent)]
     Spool(#[from] SpoolError),
+    #[error("the TLS settings for {addr:?} are not usable: {reason}")]
+    InvalidTls { addr: String, reason: String },
     #[error("the publisher has stopped (the service is shutting down)")]
     Stopped,
     #[error(
@@ -229,6 +238,27 @@ fn endpoint(config: &PublisherConfig) -> Result<Endpoint, PublishError> {
             "expected a scheme and a host, like http://127.0.0.1:50051".into(),
         ));
     }
+    let endpoint = match (&config.tls, endpoint.uri().scheme_str()) {
+        (Some(tls), Some("https")) => {
+            endpoint
+                .tls_config(tls.clone())
+                .map_err(|err| PublishError::InvalidTls {
+                    addr: config.query_addr.clone(),
+                    reason: error_chain(&err),
+                })?
+        }
+        (Some(_), _) => {
+            return Err(invalid(
+                "TLS settings are given, so the address must start with https://".into(),
+            ));
+        }
+        (None, Some("https")) => {
+            return Err(invalid(
+                "an https:// address needs the certificate authority to trust (--query-ca)".into(),
+            ));
+        }
+        (None, _) => endpoint,
+    };
     Ok(endpoint
         .connect_timeout(config.connect_timeout)
         .tcp_nodelay(true)
@@ -401,7 +431,8 @@ impl PublisherTask {
                 Err(reason) => return SessionEnd::Failed(reason),
             },
         };
-        let mut client = RecordSinkServiceClient::new(channel)
+        let interceptor = BearerInterceptor::new(self.config.token.clone());
+        let mut client = RecordSinkServiceClient::with_interceptor(channel, interceptor)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
         let window = self.config.max_in_flight.max(1);
@@ -568,8 +599,13 @@ impl PublisherTask {
             // The rest was never judged: open a new stream at once.
             return SessionEnd::Idle;
         }
+        let hint = if status.code() == Code::Unauthenticated {
+            " (the query service wants its write token: --query-token-file or NEWSLINE_QUERY_TOKEN)"
+        } else {
+            ""
+        };
         SessionEnd::Failed(format!(
-            "Publish failed with {:?}: {}",
+            "Publish failed with {:?}: {}{hint}",
             status.code(),
             status.message()
         ))

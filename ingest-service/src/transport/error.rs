@@ -18,7 +18,9 @@ impl From<IngestError> for Status {
             IngestError::Publish(publish) => match publish {
                 // The document was not stored: the client can send it again.
                 PublishError::Spool(_) | PublishError::Stopped => Status::unavailable(message),
-                PublishError::InvalidAddress { .. } => Status::internal(message),
+                PublishError::InvalidAddress { .. } | PublishError::InvalidTls { .. } => {
+                    Status::internal(message)
+                }
                 PublishError::BatchTooLarge { .. } => Status::resource_exhausted(message),
             },
         }
