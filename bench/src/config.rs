@@ -36,8 +36,10 @@ pub enum Profile {
 pub enum Section {
     Extraction,
     Ingest,
-    Timeline,
     Watch,
+    /// Last, and its sizes smallest first, so that the longest part cannot keep the others from
+    /// being measured.
+    Timeline,
 }
 
 #[derive(Clone, Debug, Args)]
@@ -145,8 +147,8 @@ impl RunArgs {
             vec![
                 Section::Extraction,
                 Section::Ingest,
-                Section::Timeline,
                 Section::Watch,
+                Section::Timeline,
             ]
         } else {
             self.only
@@ -156,13 +158,18 @@ impl RunArgs {
         Ok(Settings {
             profile: format!("{:?}", self.profile).to_lowercase(),
             sections,
-            sizes: self.sizes.unwrap_or_else(|| {
-                if quick {
-                    vec![10_000, 50_000]
-                } else {
-                    vec![100_000, 1_000_000, 10_000_000]
-                }
-            }),
+            sizes: {
+                let mut sizes = self.sizes.unwrap_or_else(|| {
+                    if quick {
+                        vec![10_000, 50_000]
+                    } else {
+                        vec![100_000, 1_000_000, 10_000_000]
+                    }
+                });
+                sizes.sort_unstable();
+                sizes.dedup();
+                sizes
+            },
             runs: self.runs.unwrap_or(if quick { 1 } else { 5 }).max(1),
             large_runs: self
                 .large_runs

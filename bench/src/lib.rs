@@ -81,10 +81,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<Report> {
             failures.push(format!("{section:?}"));
         }
         finish(&mut report);
-        report.write(&settings.out_dir)?;
-    }
-    if let Some(doc) = &settings.update_doc {
-        report.update_doc(doc)?;
+        save(&settings, &report)?;
     }
     if !failures.is_empty() {
         anyhow::bail!(
@@ -94,6 +91,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<Report> {
         );
     }
     Ok(report)
+}
+
+/// Writes the results so far, and the results block of the doc when asked to.
+fn save(settings: &Settings, report: &Report) -> anyhow::Result<()> {
+    report.write(&settings.out_dir)?;
+    if let Some(doc) = &settings.update_doc {
+        report.update_doc(doc)?;
+    }
+    Ok(())
 }
 
 fn finish(report: &mut Report) {
@@ -162,7 +168,8 @@ async fn timeline_section(
         report
             .sizes
             .push(size_run(settings, log_dir, universe, size, redis.as_deref()).await?);
-        report.write(&settings.out_dir)?;
+        finish(report);
+        save(settings, report)?;
     }
     Ok(())
 }
@@ -209,7 +216,8 @@ async fn watch_section(
             ),
             runs,
         });
-        report.write(&settings.out_dir)?;
+        finish(report);
+        save(settings, report)?;
     }
     Ok(())
 }

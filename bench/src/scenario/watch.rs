@@ -137,7 +137,9 @@ pub async fn run(
     let producer = {
         let (url, stamps) = (url.to_string(), stamps.clone());
         std::thread::spawn(move || -> anyhow::Result<Duration> {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async move {
                 let channel = procs::connect(&url).await?;
                 publish_at_rate(channel, batches, stamps, base, rate).await
