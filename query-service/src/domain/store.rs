@@ -91,6 +91,7 @@ struct StoredEvent {
     end: u32,
     article: u32,
     location: u32,
+    /// Byte range of the sentence in the article's strings (see [`CompactArticle::strings`]).
     sentence_byte_start: u32,
     sentence_byte_len: u32,
     sentence_cp_start: u32,
@@ -860,7 +861,7 @@ impl StoreInner {
         let start = event.sentence_byte_start as usize;
         let sentence = article
             .article
-            .text()
+            .strings()
             .get(start..start + event.sentence_byte_len as usize)
             .unwrap_or("");
         let chars = if article.ascii {
@@ -1691,7 +1692,10 @@ impl StoreInner {
                     && event.sentence_end as usize == event.sentence_start as usize + sentence_chars
             });
         let (sentence_byte_start, sentence_byte_len) = match span {
-            Some(start) => (start as u32, event.sentence.len() as u32),
+            Some(start) => (
+                (entry.article.text_offset() + start) as u32,
+                event.sentence.len() as u32,
+            ),
             None => {
                 flags |= FLAG_OWNED_SENTENCE;
                 owned.sentence = Some((event.sentence.as_str().into(), event.sentence_end));
