@@ -89,6 +89,8 @@ enum Field {
 /// The entities of one document, built article by article.
 pub struct DocumentEntities {
     found: Vec<Vec<(Field, Found)>>,
+    /// Per article, titles that stand for a person: "the Belarusian president".
+    titles: Vec<Vec<TitleReference>>,
     persons: Persons,
 }
 
@@ -111,6 +113,7 @@ impl DocumentEntities {
     pub fn new() -> Self {
         DocumentEntities {
             found: Vec::new(),
+            titles: Vec::new(),
             persons: Persons::default(),
         }
     }
@@ -119,12 +122,18 @@ impl DocumentEntities {
     pub fn add_article(&mut self, title: &str, body: &str) {
         let article = self.found.len();
         let mut found = Vec::new();
+        let mut titles = Vec::new();
         for (field, text) in [(Field::Title, title), (Field::Body, body)] {
-            for f in self.find(article, text) {
+            let in_text = self.find(article, text);
+            if field == Field::Body {
+                titles = title_references(text, &in_text);
+            }
+            for f in in_text {
                 found.push((field, f));
             }
         }
         self.found.push(found);
+        self.titles.push(titles);
     }
 
     fn find(&mut self, article: usize, text: &str) -> Vec<Found> {
@@ -138,7 +147,11 @@ impl DocumentEntities {
         // A body the gazetteer knows keeps its own entity ("the OSCE Parliamentary Assembly").
         let orgs: Vec<Found> = organisation_runs(text, &tokens)
             .into_iter()
-            .filter(|o| !known_orgs.iter().any(|k| k.start <= o.span.start && o.span.end <= k.end))
+            .filter(|o| {
+                !known_orgs
+                    .iter()
+                    .any(|k| k.start <= o.span.start && o.span.end <= k.end)
+            })
             .collect();
         // Gazetteer names inside an organisation's name stay found (the entity is named) but the
         // organisation owns the span.
@@ -162,6 +175,26 @@ impl DocumentEntities {
     pub fn resolve(mut self) -> Resolved {
         self.persons.resolve();
         self.shorten_organisations();
+        for article in 0..self.titles.len() {
+            for title in std::mem::take(&mut self.titles[article]) {
+                if let Some(person) =
+                    self.persons
+                        .find_by_role(title.role_words, &title.country, article)
+                {
+                    let obs =
+                        self.persons
+                            .observe_resolved(article, title.span, &title.surface, person);
+                    self.found[article].push((
+                        Field::Body,
+                        Found {
+                            span: title.span,
+                            target: Target::Person(obs),
+                            surface: title.surface,
+                        },
+                    ));
+                }
+            }
+        }
         let gazetteer = &*GAZETTEER;
         let mut entities: BTreeMap<String, Entity> = BTreeMap::new();
         let mut mentions = Vec::new();
@@ -282,6 +315,75 @@ fn nested_places(text: &str, found: &[Found]) -> Vec<Found> {
                     });
                     break;
                 }
+            }
+        }
+    }
+    out
+}
+
+/// A title standing for a person: "the Belarusian president", "the Russian Prime Minister".
+struct TitleReference {
+    span: Span,
+    surface: String,
+    /// Folded role words any of which the person's role must hold.
+    role_words: &'static [&'static str],
+    country: String,
+}
+
+/// Titles that name a role of a country: "the <demonym> <role>".
+const TITLE_ROLES: &[(&str, &[&str])] = &[
+    ("president", &["president"]),
+    ("leader", &["president", "leader"]),
+    ("head of state", &["president"]),
+    ("prime minister", &["prime minister", "premier"]),
+    ("premier", &["prime minister", "premier"]),
+    ("foreign minister", &["foreign minister"]),
+    ("diplomat", &["foreign minister"]),
+    ("top diplomat", &["foreign minister"]),
+];
+
+fn title_references(text: &str, found: &[Found]) -> Vec<TitleReference> {
+    let gazetteer = &*GAZETTEER;
+    let mut out = Vec::new();
+    for f in found {
+        let Target::Known(k) = f.target else {
+            continue;
+        };
+        let entity = &gazetteer.entities[k];
+        if entity.kind != EntityKind::Country {
+            continue;
+        }
+        let Some(code) = &entity.country_code else {
+            continue;
+        };
+        let before = &text[..f.span.start];
+        let Some(article_start) = before
+            .strip_suffix("the ")
+            .or_else(|| before.strip_suffix("The "))
+        else {
+            continue;
+        };
+        let after = text[f.span.end..].strip_prefix(' ').unwrap_or_default();
+        for (phrase, role_words) in TITLE_ROLES {
+            let Some(head) = after.get(..phrase.len()) else {
+                continue;
+            };
+            let ends_word = !after[phrase.len()..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric);
+            if head.eq_ignore_ascii_case(phrase) && ends_word {
+                let span = Span {
+                    start: article_start.len(),
+                    end: f.span.end + 1 + phrase.len(),
+                };
+                out.push(TitleReference {
+                    span,
+                    surface: text[span.start..span.end].to_string(),
+                    role_words,
+                    country: code.clone(),
+                });
+                break;
             }
         }
     }

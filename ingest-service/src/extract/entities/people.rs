@@ -23,6 +23,8 @@ pub struct Candidate {
     pub words: Vec<String>,
     /// A role the text gives the person here ("President of Serbia").
     pub role: Option<String>,
+    /// The country the role is of ("Serbian president" -> RS).
+    pub country: Option<String>,
     /// Announced by a role or an appositive, or a surname by its ending.
     pub strong: bool,
 }
@@ -80,7 +82,7 @@ fn role_before(
     tokens: &[Token],
     first: usize,
     countries: &[(Span, Option<String>)],
-) -> Option<String> {
+) -> Option<(String, Option<String>)> {
     let mut words: Vec<String> = Vec::new();
     let mut country: Option<String> = None;
     let mut k = first;
@@ -124,12 +126,12 @@ fn role_before(
         .map(|w| if w == "of" { w.clone() } else { capitalise(w) })
         .collect();
     let mut role = title.join(" ");
-    if let Some(code) = country
-        && let Some(&i) = GAZETTEER.country_by_code.get(&code)
+    if let Some(code) = &country
+        && let Some(&i) = GAZETTEER.country_by_code.get(code)
     {
         role = format!("{role} of {}", GAZETTEER.entities[i].name);
     }
-    Some(role)
+    Some((role, country))
 }
 
 /// Whether a token overlaps one of `spans` (sorted by start). Spans do not nest deeper than an
@@ -213,7 +215,10 @@ pub fn person_candidates(
             continue;
         }
         let words: Vec<String> = run.iter().map(|t| t.text(text).to_string()).collect();
-        let role = role_before(text, tokens, first, countries);
+        let (role, country) = match role_before(text, tokens, first, countries) {
+            Some((role, country)) => (Some(role), country),
+            None => (None, None),
+        };
         let appositive = role_after(text, tokens, j);
         let given = PEOPLE.given_names.contains(&fold(&words[0]));
         let ending = surname_ending(&words[words.len() - 1]);
@@ -240,6 +245,7 @@ pub fn person_candidates(
             surface: text[span.start..span.end].to_string(),
             words,
             role,
+            country,
             strong,
         });
         i = next;
@@ -259,6 +265,7 @@ struct Person {
     words: Vec<String>,
     folded: Vec<String>,
     roles: Vec<String>,
+    country: Option<String>,
     articles: BTreeSet<usize>,
 }
 
@@ -319,6 +326,9 @@ impl Persons {
         {
             p.roles.push(role.clone());
         }
+        if p.country.is_none() {
+            p.country = o.candidate.country.clone();
+        }
         self.observations[obs].person = Some(person);
     }
 
@@ -328,6 +338,7 @@ impl Persons {
             folded: words.iter().map(|w| fold(w)).collect(),
             words,
             roles: Vec::new(),
+            country: None,
             articles: BTreeSet::new(),
         });
         let p = self.persons.len() - 1;
@@ -384,6 +395,77 @@ impl Persons {
         }
     }
 
+    /// The one person of the document whose role is `role_words` (folded, any of them) of
+    /// `country`, preferring people of `article`: what "the Belarusian president" refers to.
+    /// A person whose role names no country ("President Alexander Lukashenka") is taken when
+    /// they are the only one of the article with that role, and the title gives their country.
+    pub fn find_by_role(
+        &mut self,
+        role_words: &[&str],
+        country: &str,
+        article: usize,
+    ) -> Option<usize> {
+        let holds_role = |person: &Person| {
+            person.roles.iter().any(|r| {
+                let r = fold(r);
+                role_words.iter().any(|w| r.contains(w))
+                    && !r.contains("deputy")
+                    && !r.contains("vice")
+            })
+        };
+        let hits: Vec<usize> = (0..self.persons.len())
+            .filter(|&p| {
+                self.persons[p].country.as_deref() == Some(country) && holds_role(&self.persons[p])
+            })
+            .collect();
+        let local: Vec<usize> = hits
+            .iter()
+            .copied()
+            .filter(|&p| self.persons[p].articles.contains(&article))
+            .collect();
+        match (local.as_slice(), hits.as_slice()) {
+            ([one], _) | ([], [one]) => return Some(*one),
+            ([], []) => {}
+            _ => return None,
+        }
+        let countryless: Vec<usize> = (0..self.persons.len())
+            .filter(|&p| {
+                let person = &self.persons[p];
+                person.articles.contains(&article) && holds_role(person)
+            })
+            .collect();
+        match countryless.as_slice() {
+            [one] if self.persons[*one].country.is_none() => {
+                self.persons[*one].country = Some(country.to_string());
+                Some(*one)
+            }
+            _ => None,
+        }
+    }
+
+    /// Records a reference already resolved to `person` (a title standing for a name).
+    pub fn observe_resolved(
+        &mut self,
+        article: usize,
+        span: Span,
+        surface: &str,
+        person: usize,
+    ) -> PersonIndex {
+        self.observations.push(Observation {
+            article,
+            candidate: Candidate {
+                span,
+                surface: surface.to_string(),
+                words: Vec::new(),
+                role: None,
+                country: None,
+                strong: true,
+            },
+            person: Some(person),
+        });
+        self.observations.len() - 1
+    }
+
     /// The entity for an observation, or `None` when it did not resolve to a person.
     pub fn entity(&self, obs: PersonIndex) -> Option<Entity> {
         let p = &self.persons[self.observations[obs].person?];
@@ -394,7 +476,7 @@ impl Persons {
             name,
             aliases: Vec::new(),
             roles: Vec::new(),
-            country_code: None,
+            country_code: p.country.clone(),
         })
     }
 

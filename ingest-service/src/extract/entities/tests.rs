@@ -108,3 +108,24 @@ fn capitalised_words_without_evidence_are_not_people() {
         names(&r)
     );
 }
+
+#[test]
+fn a_title_alone_resolves_to_the_person_named_in_full() {
+    let r = analyse(
+        "On 29 June, Belarusian President Alexander Lukashenka received guests. \
+         Later the Belarusian president travelled to Hanoi. Serbian president Tomislav Nikolic came too.",
+    );
+    let lukashenka = &r.entities["person:alexander-lukashenka"];
+    assert!(
+        lukashenka
+            .aliases
+            .contains(&"the Belarusian president".to_string()),
+        "{lukashenka:?}"
+    );
+    assert_eq!(lukashenka.country_code.as_deref(), Some("BY"));
+    let title = r.mentions[0]
+        .iter()
+        .find(|m| m.entity_id == "person:alexander-lukashenka" && m.span.start > 60)
+        .expect("title mention");
+    assert_eq!(title.kind, EntityKind::Person);
+}
