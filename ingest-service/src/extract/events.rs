@@ -8,7 +8,7 @@
 
 mod lexicon;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sha2::{Digest, Sha256};
 
@@ -353,18 +353,18 @@ fn event_date(dates: &[DateMention], planned: bool) -> Option<&DateMention> {
 /// ("today") are not periods.
 fn amount_date<'d>(dates: &'d [DateMention], amount: &FoundAmount) -> Option<&'d DateMention> {
     let usable = |d: &&DateMention| d.cue == DateCue::Plain && !d.deictic;
-    let mut usable_dates = dates.iter().filter(usable);
-    usable_dates
-        .clone()
-        .find(|d| d.start >= amount.end && d.start - amount.end <= 12)
+    // Dates are in text order: look only around the amount.
+    let after = dates.partition_point(|d| d.start < amount.end);
+    let next = dates[after..].iter().find(usable);
+    next.filter(|d| d.start - amount.end <= 12)
         .or_else(|| {
-            dates
+            dates[..after]
                 .iter()
-                .filter(usable)
                 .rev()
-                .find(|d| d.end <= amount.start)
+                .filter(|d| d.end <= amount.start)
+                .find(usable)
         })
-        .or_else(|| usable_dates.find(|d| d.start >= amount.end))
+        .or(next)
 }
 
 /// A dateline at the start of a sentence ("MINSK, February 4. /TASS/. …", "MINSK, 21 April
@@ -437,8 +437,9 @@ fn iso_date_prefix(sentence: &str) -> usize {
 fn passive(sentence: &str, trigger: &Trigger) -> bool {
     trigger.value.1 == TriggerRole::Speaker
         && sentence[..trigger.start]
-            .split_whitespace()
-            .next_back()
+            .trim_end()
+            .rsplit(char::is_whitespace)
+            .next()
             .is_some_and(|w| {
                 matches!(
                     w.to_ascii_lowercase().as_str(),
@@ -484,6 +485,10 @@ pub fn extract_events(
     let mut events: Vec<Event> = Vec::new();
     let mut previous = Previous::default();
     let mut dateline_date: Option<DateRange> = None;
+    // Indexes that keep the checks against earlier events linear: events by kind and dates, and
+    // the last place of a happening by its first day.
+    let mut by_day: HashMap<(EventKind, PartialDate, PartialDate), Vec<usize>> = HashMap::new();
+    let mut place_on: HashMap<PartialDate, String> = HashMap::new();
 
     for (index, &span) in article.sentences.iter().enumerate() {
         let raw_sentence = sentence_texts[index];
@@ -599,10 +604,11 @@ pub fn extract_events(
             .into_iter()
             .filter(|a| !a.aside)
             .filter(|a| {
-                !cues.iter().any(|c| {
+                // Only the nearest cue before the amount can make it a target.
+                let before = cues.partition_point(|c| c.end <= a.start);
+                !before.checked_sub(1).map(|i| cues[i]).is_some_and(|c| {
                     c.value == CueClass::Target
-                        && c.end <= a.start
-                        && sentence[c.end..a.start].split_whitespace().count() <= 3
+                        && sentence[c.end..a.start].split_whitespace().take(4).count() <= 3
                 })
             })
             .collect();
@@ -798,11 +804,7 @@ pub fn extract_events(
             if location.is_none() {
                 // "This time around they signed …", "There, he derided …": where the happening
                 // this one continues took place.
-                location = events
-                    .iter()
-                    .rev()
-                    .find(|e| e.when.start == when.start && e.location_id.is_some())
-                    .and_then(|e| entities.get(e.location_id.as_deref()?));
+                location = place_on.get(&when.start).and_then(|id| entities.get(id));
             }
             if parts.list.is_empty() {
                 continue;
@@ -842,16 +844,22 @@ pub fn extract_events(
         {
             new_events.retain(|e| e.kind != EventKind::Agreement);
         }
+        let first_new = events.len();
         for event in new_events {
-            if !events.iter().any(|e| same_happening(e, &event, entities)) {
+            let key = (event.kind, event.when.start, event.when.end);
+            let same_day = by_day.entry(key).or_default();
+            if !same_day
+                .iter()
+                .any(|&i| same_happening(&events[i], &event, entities))
+            {
+                same_day.push(events.len());
+                if let Some(id) = &event.location_id {
+                    place_on.insert(event.when.start, id.clone());
+                }
                 events.push(event);
             }
         }
-        let kinds_here: Vec<EventKind> = events
-            .iter()
-            .filter(|e| e.sentence_start == sentence_start)
-            .map(|e| e.kind)
-            .collect();
+        let kinds_here: Vec<EventKind> = events[first_new..].iter().map(|e| e.kind).collect();
         previous = Previous {
             date: main_date.map(|d| d.range.clone()),
             trade: trade_word,
@@ -959,44 +967,36 @@ fn organisation_trigger(
     context: &Context<'_>,
     offset: usize,
 ) -> Option<Trigger> {
-    let in_sentence = |m: &Mention| (m.span.start - offset, m.span.end - offset);
-    let span = Span {
-        start: offset + trigger.start,
-        end: offset + trigger.end,
+    // Mentions do not overlap: only the last one starting before the trigger can hold it or
+    // stand right before it.
+    let before = context.mentions_in(Span {
+        start: offset,
+        end: offset + trigger.start + 1,
+    });
+    let Some(m) = before.last().filter(|m| m.kind == EntityKind::Organization) else {
+        return Some(trigger);
     };
-    let organisations = context
-        .mentions_in(Span {
-            start: offset,
-            end: offset + sentence.len(),
-        })
-        .iter()
-        .filter(|m| m.kind == EntityKind::Organization);
-    for m in organisations {
-        let (start, end) = in_sentence(m);
-        if m.span.start <= span.start && span.end <= m.span.end {
-            let gathering = sentence[..start].trim_end().to_ascii_lowercase();
-            let of_gathering = [
-                "meeting of",
-                "meeting of the",
-                "session of",
-                "session of the",
-                "summit of",
-                "summit of the",
-            ]
+    let (start, end) = (m.span.start - offset, m.span.end - offset);
+    // Overlapping the name at all: part of the name.
+    if trigger.start < end {
+        let mut from = start.saturating_sub(24);
+        while !sentence.is_char_boundary(from) {
+            from -= 1;
+        }
+        let gathering = sentence[from..start].trim_end().to_ascii_lowercase();
+        let of_gathering = ["meeting of", "session of", "summit of"]
             .iter()
-            .any(|p| gathering.ends_with(p));
-            let conference = trigger.value.0 == TriggerKind::Event(EventKind::Conference);
-            return (conference && of_gathering).then_some(trigger);
-        }
-        if end <= trigger.start
-            && sentence[end..trigger.start].trim().is_empty()
-            && trigger.value == (TriggerKind::Event(EventKind::Meeting), TriggerRole::MetNoun)
-        {
-            return Some(Hit {
-                value: (TriggerKind::Event(EventKind::Conference), TriggerRole::Noun),
-                ..trigger
-            });
-        }
+            .any(|p| gathering.ends_with(p) || gathering.ends_with(&format!("{p} the")));
+        let conference = trigger.value.0 == TriggerKind::Event(EventKind::Conference);
+        return (conference && of_gathering).then_some(trigger);
+    }
+    if sentence[end..trigger.start].trim().is_empty()
+        && trigger.value == (TriggerKind::Event(EventKind::Meeting), TriggerRole::MetNoun)
+    {
+        return Some(Hit {
+            value: (TriggerKind::Event(EventKind::Conference), TriggerRole::Noun),
+            ..trigger
+        });
     }
     Some(trigger)
 }

@@ -43,7 +43,8 @@ pub enum AnaphorMode {
 pub type AnaphorPattern = (Vec<Option<String>>, AnaphorMode);
 
 pub struct Lexicon {
-    words: HashMap<String, Vec<WordClass>>,
+    /// Sorted by word, for a binary search without hashing.
+    words: Vec<(String, Vec<WordClass>)>,
     pub forward_cues: Vec<String>,
     pub anaphora: Vec<AnaphorPattern>,
 }
@@ -69,7 +70,9 @@ class_of!(part_in, Part, Part);
 
 impl Lexicon {
     pub fn classes(&self, word: &str) -> &[WordClass] {
-        self.words.get(word).map(Vec::as_slice).unwrap_or(&[])
+        self.words
+            .binary_search_by(|(w, _)| w.as_str().cmp(word))
+            .map_or(&[], |i| self.words[i].1.as_slice())
     }
 
     pub fn weekday(&self, word: &str) -> Option<u8> {
@@ -155,6 +158,11 @@ pub fn parse_lexicon(tsv: &str, forward: &str, anaphora: &str) -> Lexicon {
             }
         }
     }
+    let words = words
+        .into_iter()
+        .collect::<std::collections::BTreeMap<_, _>>()
+        .into_iter()
+        .collect();
     Lexicon {
         words,
         forward_cues,

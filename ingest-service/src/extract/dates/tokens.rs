@@ -3,11 +3,46 @@
 
 use super::lexicon::{LEXICON, Lexicon, WordClass};
 
+/// The longest word the date grammar needs ("throughout", "afterwards").
+const SHORT_WORD: usize = 12;
+
+/// A short ASCII word, lower-cased, without an allocation; empty for longer or non-ASCII words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShortWord {
+    bytes: [u8; SHORT_WORD],
+    len: u8,
+}
+
+impl ShortWord {
+    fn new(word: &str) -> Self {
+        let mut bytes = [0u8; SHORT_WORD];
+        if word.len() > SHORT_WORD || !word.is_ascii() {
+            return ShortWord { bytes, len: 0 };
+        }
+        for (b, c) in bytes.iter_mut().zip(word.bytes()) {
+            *b = c.to_ascii_lowercase();
+        }
+        ShortWord {
+            bytes,
+            len: word.len() as u8,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TokenKind {
-    /// A run of letters, lower-cased; `capitalized` tells whether the first letter was upper case.
+    /// A run of letters; `capitalized` tells whether the first letter was upper case. Only short
+    /// ASCII words are kept, lower-cased: every word the date grammar knows is one.
     Word {
-        lower: String,
+        lower: ShortWord,
         capitalized: bool,
     },
     /// A run of ASCII digits. `plain` is false for numbers that cannot be a day or a year: grouped
@@ -35,7 +70,7 @@ pub struct Token {
 impl Token {
     pub fn word(&self) -> Option<&str> {
         match &self.kind {
-            TokenKind::Word { lower, .. } => Some(lower),
+            TokenKind::Word { lower, .. } => Some(lower.as_str()),
             _ => None,
         }
     }
@@ -102,9 +137,13 @@ pub fn tokenize(text: &str) -> Vec<Token> {
                     break;
                 }
             }
-            let lower = text[start..end].to_lowercase();
+            let lower = ShortWord::new(&text[start..end]);
             let lexicon: &'static Lexicon = &LEXICON;
-            let classes = lexicon.classes(&lower);
+            let classes = if lower.is_empty() {
+                &[]
+            } else {
+                lexicon.classes(lower.as_str())
+            };
             tokens.push(Token {
                 kind: TokenKind::Word {
                     lower,
