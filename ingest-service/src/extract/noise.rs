@@ -6,6 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use regex::bytes::RegexSet;
 
@@ -21,7 +22,8 @@ struct NoiseRules {
     patterns: RegexSet,
     pattern_codes: Vec<String>,
     reasons: HashMap<String, String>,
-    spam_words: HashSet<String>,
+    /// Link-spam words, matched ASCII-case-insensitively in one pass over a line.
+    spam_words: AhoCorasick,
     series_words: HashSet<String>,
 }
 
@@ -30,7 +32,7 @@ static RULES: LazyLock<NoiseRules> = LazyLock::new(|| {
     let mut patterns = Vec::new();
     let mut pattern_codes = Vec::new();
     let mut reasons = HashMap::new();
-    let mut spam_words = HashSet::new();
+    let mut spam_words: Vec<String> = Vec::new();
     let mut series_words = HashSet::new();
     for line in include_str!("../../data/noise.txt").lines() {
         let line = line.trim_end();
@@ -55,7 +57,7 @@ static RULES: LazyLock<NoiseRules> = LazyLock::new(|| {
                 reasons.insert(code, text.to_string());
             }
             "spam" => {
-                spam_words.insert(code.to_lowercase());
+                spam_words.push(code.to_lowercase());
             }
             "series" => {
                 series_words.insert(code.to_lowercase());
@@ -69,7 +71,10 @@ static RULES: LazyLock<NoiseRules> = LazyLock::new(|| {
         patterns: RegexSet::new(&patterns).expect("data/noise.txt: invalid regex"),
         pattern_codes,
         reasons,
-        spam_words,
+        spam_words: AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&spam_words)
+            .expect("data/noise.txt: spam words build an automaton"),
         series_words,
     }
 });
@@ -148,9 +153,16 @@ fn classify_alone(line: &str) -> Option<NoiseMark> {
             return Some(NoiseMark::new(&rules.pattern_codes[i]));
         }
     }
-    let spam_hits = line
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && w.len() <= 12 && rules.spam_words.contains(&w.to_lowercase()))
+    let bytes = line.as_bytes();
+    let spam_hits = rules
+        .spam_words
+        .find_iter(bytes)
+        .filter(|m| {
+            let before = m.start().checked_sub(1).map(|i| bytes[i]);
+            let after = bytes.get(m.end()).copied();
+            !before.is_some_and(|b| b.is_ascii_alphanumeric())
+                && !after.is_some_and(|b| b.is_ascii_alphanumeric())
+        })
         .take(3)
         .count();
     (spam_hits >= 3).then(|| NoiseMark::new("spam"))

@@ -286,7 +286,11 @@ fn same_name_word(a: &str, b: &str) -> bool {
     {
         return true;
     }
-    a.chars().count().min(b.chars().count()) >= 5 && levenshtein(a, b) <= 1
+    // One edit apart (Makei / Makey, Lukashenka / Lukashenko): same first letter, close lengths.
+    a.len().abs_diff(b.len()) <= 1
+        && a.as_bytes().first() == b.as_bytes().first()
+        && a.chars().count().min(b.chars().count()) >= 5
+        && levenshtein(a, b) <= 1
 }
 
 fn same_person(a: &[String], b: &[String]) -> bool {
