@@ -507,6 +507,7 @@ impl DateResolver {
             cue,
             start,
             end,
+            relative_year,
             ..
         } in found
         {
@@ -522,9 +523,13 @@ impl DateResolver {
                 raw,
                 Raw::RelativeDay(_) | Raw::RelativeWeek(_) | Raw::RelativeMonth(_)
             );
-            let Some(resolved) = self.resolve_raw(raw, planned, explicit_before) else {
+            let Some(mut resolved) = self.resolve_raw(raw, planned, explicit_before) else {
                 continue;
             };
+            if relative_year {
+                resolved.year_inferred = true;
+                resolved.source = YearSource::Relative;
+            }
             if !valid(resolved.start) || !valid(resolved.end) || resolved.end < resolved.start {
                 continue;
             }
@@ -632,6 +637,7 @@ fn merge_relative_years(sentence: &str, found: Vec<Found>, base: Option<u16>) ->
                     end: Ymd { year, ..end },
                 };
                 prev.end = f.end;
+                prev.relative_year = true;
                 continue;
             }
         }

@@ -90,6 +90,8 @@ pub struct Found {
     pub end: usize,
     /// Byte offset where the date proper starts (after "On", "in early", …).
     pub core_start: usize,
+    /// The year comes from a relative phrase after the date ("on 26 April this year").
+    pub relative_year: bool,
 }
 
 const MAX_YEAR: u32 = 2199;
@@ -386,6 +388,10 @@ impl<'a> Matcher<'a> {
 
     /// Relative and descriptive forms, starting with a word.
     fn word_led(&self, i: usize) -> Option<(Raw, usize)> {
+        // Every relative date starts with a word of the date vocabulary: skip the others fast.
+        if self.at(i)?.classes.is_empty() {
+            return None;
+        }
         let w = self.word(i)?;
         let t = self.at(i)?;
         if t.is_capitalized()
@@ -736,6 +742,8 @@ impl<'a> Matcher<'a> {
         self.number_led(i)
             .or_else(|| self.month_led(i))
             .or_else(|| self.word_led(i))
+            // "10 days later": a shift counted in digits.
+            .or_else(|| self.at(i)?.number().and_then(|_| self.shift(i)))
     }
 
     /// Walks back over prepositions and qualifiers ("on", "in early", "at the end of", "Earlier
@@ -805,6 +813,7 @@ pub fn find(text: &str, tokens: &[Token]) -> Vec<Found> {
                 start: tokens[prefix_start].start,
                 end: tokens[end - 1].end,
                 core_start: tokens[i].start,
+                relative_year: false,
             });
             last_end = end;
             i = end;

@@ -29,6 +29,8 @@ pub enum WordClass {
     Part(Part),
     /// The first word of an anaphoric phrase ("this time around").
     AnaphorStart,
+    /// A word that can start a relative date ("today", "the next day").
+    Keyword,
 }
 
 /// How an anaphoric phrase ("this time around", "after the visit") takes the previous date.
@@ -91,6 +93,7 @@ fn parse_class(class: &str, value: &str) -> Option<WordClass> {
         "weekday" => WordClass::Weekday(u8::try_from(number()?).ok().filter(|d| *d < 7)?),
         "number" => WordClass::Number(number()?),
         "ordinal" => WordClass::Ordinal(number()?),
+        "keyword" => WordClass::Keyword,
         "season" => WordClass::Season(
             u8::try_from(number()?)
                 .ok()

@@ -441,6 +441,32 @@ fn relative_years_and_periods() {
 }
 
 #[test]
+fn shifts_counted_in_digits() {
+    let found = dates_after(
+        Some(2014),
+        None,
+        &[
+            "On 10 December, the minister received a delegation.",
+            "3 days later, the ambassadors were invited.",
+        ],
+    );
+    assert_eq!((found[0].0, found[0].1), (d(2014, 12, 13), d(2014, 12, 13)));
+}
+
+#[test]
+fn a_year_given_by_this_year_is_inferred() {
+    let mut resolver = DateResolver::new(Some(2017), YearSource::Article, None);
+    let found = resolver.resolve(
+        "The previous meeting took place on 26 April this year.",
+        false,
+    );
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].range.text, "on 26 April this year");
+    assert!(found[0].range.year_inferred);
+    assert_eq!(found[0].range.year_source, YearSource::Relative);
+}
+
+#[test]
 fn no_year_means_year_zero_and_unknown_never_today() {
     let mut resolver = DateResolver::new(None, YearSource::Unknown, None);
     let found = resolver.resolve(
