@@ -286,9 +286,12 @@ fn same_name_word(a: &str, b: &str) -> bool {
     {
         return true;
     }
-    // One edit apart (Makei / Makey, Lukashenka / Lukashenko): same first letter, close lengths.
+    // One edit apart (Makei / Makey, Alena / Elena): close lengths, and the edit cannot touch
+    // both the first letter and the last two, so one of them is shared.
     a.len().abs_diff(b.len()) <= 1
-        && a.as_bytes().first() == b.as_bytes().first()
+        && (a.as_bytes().first() == b.as_bytes().first()
+            || a.as_bytes()
+                .ends_with(&b.as_bytes()[b.len().saturating_sub(2)..]))
         && a.chars().count().min(b.chars().count()) >= 5
         && levenshtein(a, b) <= 1
 }

@@ -129,3 +129,12 @@ fn a_title_alone_resolves_to_the_person_named_in_full() {
         .expect("title mention");
     assert_eq!(title.kind, EntityKind::Person);
 }
+
+#[test]
+fn one_edit_variants_merge_without_a_table_entry() {
+    // Neither spelling pair is in data/people.txt: the edit distance does the work.
+    let r = analyse("Deputy minister Marina Kovalenka met guests. Later Marina Kovalenko spoke. Kovalenka left.");
+    let people: Vec<_> = r.entities.values().filter(|e| e.kind == EntityKind::Person).collect();
+    assert_eq!(people.len(), 1, "{people:?}");
+    assert!(people[0].aliases.contains(&"Marina Kovalenko".to_string()));
+}
