@@ -280,3 +280,51 @@ pub struct CeilingArgs {
     #[arg(long)]
     pub gazetteer_dir: PathBuf,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn watch_loads_parse_and_bad_ones_say_why() {
+        assert_eq!(
+            parse_watch_load("100x10000"),
+            Ok(WatchLoad {
+                watchers: 100,
+                rate: 10_000
+            })
+        );
+        assert!(
+            parse_watch_load("100")
+                .unwrap_err()
+                .contains("WATCHERSxRATE")
+        );
+        assert!(parse_watch_load("0x5").is_err());
+        assert!(
+            parse_watch_load("ax5")
+                .unwrap_err()
+                .contains("watcher count")
+        );
+    }
+
+    #[test]
+    fn sizes_are_sorted_and_large_stores_get_their_own_run_count() {
+        let cli = Cli::try_parse_from([
+            "newsline-bench",
+            "run",
+            "--profile",
+            "full",
+            "--sizes",
+            "10000000,100000,100000",
+        ])
+        .expect("valid flags");
+        let Command::Run(args) = cli.command else {
+            panic!("expected run");
+        };
+        let settings = (*args).settings().expect("settings");
+        assert_eq!(settings.sizes, vec![100_000, 10_000_000]);
+        assert_eq!(settings.runs_for(100_000), 5);
+        assert_eq!(settings.runs_for(10_000_000), 3);
+        assert_eq!(settings.sections.last(), Some(&Section::Timeline));
+    }
+}
