@@ -3,7 +3,7 @@
 use std::{future::Future, sync::Arc};
 
 use anyhow::Context;
-use newsline_proto::{FILE_DESCRIPTOR_SET, v1::ingest_service_server::IngestServiceServer};
+use newsline_proto::v1::ingest_service_server::IngestServiceServer;
 use newsline_security::RequireToken;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -82,14 +82,8 @@ pub async fn serve(
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<IngestServiceServer<IngestApi>>().await;
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()?;
+    let (reflection_v1, reflection_v1alpha) =
+        newsline_proto::reflection_services(&["newsline.v1.IngestService"])?;
     let max_message_bytes = config.max_document_bytes + MESSAGE_OVERHEAD_BYTES;
     let ingest_service = IngestServiceServer::new(IngestApi::new(ingestor, stop.clone()))
         .max_decoding_message_size(max_message_bytes)
