@@ -497,9 +497,32 @@ impl DateResolver {
     /// announces a future happening. Dates that give the time of a happening ("on 9 June", "the
     /// next day") become the anchor of later relative dates; "since 2009" or "until 2025" do not.
     pub fn resolve(&mut self, sentence: &str, planned: bool) -> Vec<DateMention> {
-        let tokens = tokens::tokenize(sentence);
-        let found =
-            merge_relative_years(sentence, grammar::find(sentence, &tokens), self.year_base());
+        self.resolve_scanned(sentence, &scan(sentence), 0, planned)
+    }
+
+    /// As [`DateResolver::resolve`] for `sentence[from..]`, with the expressions [`scan`] found in
+    /// the whole sentence, so that a sentence read twice is parsed once. Offsets are relative to
+    /// `from`.
+    pub fn resolve_scanned(
+        &mut self,
+        sentence: &str,
+        scanned: &ScannedDates,
+        from: usize,
+        planned: bool,
+    ) -> Vec<DateMention> {
+        let sentence = sentence.get(from..).unwrap_or("");
+        let shifted: Vec<Found> = scanned
+            .found
+            .iter()
+            .filter(|f| f.start >= from)
+            .map(|f| Found {
+                start: f.start - from,
+                end: f.end - from,
+                core_start: f.core_start - from,
+                ..*f
+            })
+            .collect();
+        let found = merge_relative_years(sentence, shifted, self.year_base());
         let mut mentions = Vec::with_capacity(found.len());
         let mut explicit_before = false;
         for Found {
@@ -589,15 +612,14 @@ impl DateResolver {
 /// The latest explicitly dated (year and month written) happening among sentences that do not
 /// announce a future one.
 pub fn latest_reported<'a>(
-    sentences: impl Iterator<Item = (&'a str, bool)>,
+    sentences: impl Iterator<Item = (&'a ScannedDates, bool)>,
 ) -> Option<PartialDate> {
     let mut latest: Option<PartialDate> = None;
-    for (sentence, planned) in sentences {
+    for (scanned, planned) in sentences {
         if planned {
             continue;
         }
-        let tokens = tokens::tokenize(sentence);
-        for found in grammar::find(sentence, &tokens) {
+        for found in &scanned.found {
             if found.cue != DateCue::Plain {
                 continue;
             }
@@ -616,6 +638,20 @@ pub fn latest_reported<'a>(
         }
     }
     latest
+}
+
+/// The date expressions of a sentence before resolution.
+#[derive(Clone, Debug, Default)]
+pub struct ScannedDates {
+    found: Vec<Found>,
+}
+
+/// Finds the date expressions of `sentence`; [`DateResolver::resolve_scanned`] resolves them.
+pub fn scan(sentence: &str) -> ScannedDates {
+    let tokens = tokens::tokenize(sentence);
+    ScannedDates {
+        found: grammar::find(sentence, &tokens),
+    }
 }
 
 /// "on 26 April this year": a date without a year followed by "this/last/next year" takes that year.

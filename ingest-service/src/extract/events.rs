@@ -16,7 +16,8 @@ use lexicon::{CUES, CueClass, Hit, TRIGGERS, TriggerKind, TriggerRole};
 
 use super::amounts::{FoundAmount, find_amounts};
 use super::dates::{
-    DateCue, DateMention, DateResolver, date_line, latest_reported, page_date, reference_year,
+    DateCue, DateMention, DateResolver, ScannedDates, date_line, latest_reported, page_date,
+    reference_year, scan,
 };
 use super::model::{
     AnalyzedArticle, DateRange, Entity, EntityKind, Event, EventKind, Mention, PartialDate,
@@ -473,8 +474,12 @@ pub fn extract_events(
             .iter()
             .any(|c| c.value == CueClass::Planned)
     };
+    let scans: Vec<ScannedDates> = sentence_texts.iter().map(|s| scan(s)).collect();
     resolver.set_latest_reported(latest_reported(
-        sentence_texts.iter().map(|s| (*s, planned_of(s))),
+        scans
+            .iter()
+            .zip(&sentence_texts)
+            .map(|(d, s)| (d, planned_of(s))),
     ));
     let context = Context { article, entities };
     let mut chars = CharCounter {
@@ -531,7 +536,7 @@ pub fn extract_events(
         let offset = span.start + body_start;
         let cues = CUES.find(sentence);
         let planned = cues.iter().any(|c| c.value == CueClass::Planned);
-        let dates = resolver.resolve(sentence, planned);
+        let dates = resolver.resolve_scanned(raw_sentence, &scans[index], body_start, planned);
         // A trigger inside a date ("after the visit") names the earlier happening, not a new one.
         let actors: Vec<Actor> = context.actors(Span {
             start: offset,
