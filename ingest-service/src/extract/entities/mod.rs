@@ -124,7 +124,7 @@ impl DocumentEntities {
         let mut found = Vec::new();
         let mut titles = Vec::new();
         for (field, text) in [(Field::Title, title), (Field::Body, body)] {
-            let in_text = self.find(article, text);
+            let in_text = self.find(article, text, field == Field::Title);
             if field == Field::Body {
                 titles = title_references(text, &in_text);
             }
@@ -136,7 +136,7 @@ impl DocumentEntities {
         self.titles.push(titles);
     }
 
-    fn find(&mut self, article: usize, text: &str) -> Vec<Found> {
+    fn find(&mut self, article: usize, text: &str, in_title: bool) -> Vec<Found> {
         let mut found = gazetteer_matches(text);
         let tokens = tokenize(text);
         let known_orgs: Vec<Span> = found
@@ -161,6 +161,15 @@ impl DocumentEntities {
         let covered: Vec<Span> = found.iter().map(|f| f.span).collect();
         for candidate in people::person_candidates(text, &tokens, &covered, &found_targets(&found))
         {
+            let mut candidate = candidate;
+            // Title Case capitalises verbs ("Will the Ukrainian President Defend Belarus"):
+            // a title names only people the body names, or full names with a given name.
+            if in_title {
+                candidate.strong = false;
+                if candidate.words.len() >= 2 && !people::starts_with_given_name(&candidate.words) {
+                    candidate = candidate.last_word_only();
+                }
+            }
             let index = self.persons.observe(article, &candidate);
             found.push(Found {
                 span: candidate.span,

@@ -29,6 +29,30 @@ pub struct Candidate {
     pub strong: bool,
 }
 
+impl Candidate {
+    /// The candidate cut to its last word: "Strengthens Lukashenka" -> "Lukashenka".
+    pub fn last_word_only(self) -> Candidate {
+        let last = self.words.last().cloned().unwrap_or_default();
+        let start = self.span.end - last.len();
+        Candidate {
+            span: Span {
+                start,
+                end: self.span.end,
+            },
+            surface: last.clone(),
+            words: vec![last],
+            ..self
+        }
+    }
+}
+
+/// Whether a name starts with a known given name.
+pub fn starts_with_given_name(words: &[String]) -> bool {
+    words
+        .first()
+        .is_some_and(|w| PEOPLE.given_names.contains(&fold(w)))
+}
+
 const MAX_NAME_WORDS: usize = 4;
 const MAX_ROLE_WORDS: usize = 6;
 
@@ -44,8 +68,11 @@ fn is_role_or_modifier(word: &str) -> bool {
 fn is_name_word(word: &str) -> bool {
     is_capitalised(word) && {
         let f = fold(word);
+        // Plural titles ("Presidents Lukashenko and Zelensky") are titles too.
+        let singular = f.strip_suffix('s').unwrap_or(&f);
         !PEOPLE.stop_words.contains(&f)
             && !PEOPLE.roles.contains(&f)
+            && !PEOPLE.roles.contains(singular)
             && !PEOPLE.modifiers.contains(&f)
     }
 }

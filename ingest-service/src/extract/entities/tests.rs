@@ -133,8 +133,40 @@ fn a_title_alone_resolves_to_the_person_named_in_full() {
 #[test]
 fn one_edit_variants_merge_without_a_table_entry() {
     // Neither spelling pair is in data/people.txt: the edit distance does the work.
-    let r = analyse("Deputy minister Marina Kovalenka met guests. Later Marina Kovalenko spoke. Kovalenka left.");
-    let people: Vec<_> = r.entities.values().filter(|e| e.kind == EntityKind::Person).collect();
+    let r = analyse(
+        "Deputy minister Marina Kovalenka met guests. Later Marina Kovalenko spoke. Kovalenka left.",
+    );
+    let people: Vec<_> = r
+        .entities
+        .values()
+        .filter(|e| e.kind == EntityKind::Person)
+        .collect();
     assert_eq!(people.len(), 1, "{people:?}");
     assert!(people[0].aliases.contains(&"Marina Kovalenko".to_string()));
+}
+
+#[test]
+fn title_case_headings_name_only_people_the_body_names() {
+    let mut doc = DocumentEntities::new();
+    doc.add_article(
+        "The US Anti-Missile Defence Strengthens Lukashenka's Position: Will the Ukrainian President Defend Belarus?",
+        "On 26 May Petro Poroshenko met Alexander Lukashenka. Presidents Lukashenka and Poroshenko agreed.",
+    );
+    let r = doc.resolve();
+    let people: Vec<&str> = r
+        .entities
+        .values()
+        .filter(|e| e.kind == EntityKind::Person)
+        .map(|e| e.id.as_str())
+        .collect();
+    assert_eq!(
+        people,
+        vec!["person:alexander-lukashenka", "person:petro-poroshenko"]
+    );
+    assert!(
+        r.entities["person:alexander-lukashenka"]
+            .aliases
+            .iter()
+            .all(|a| !a.contains("Strengthens"))
+    );
 }
