@@ -581,7 +581,8 @@ pub fn extract_events(
             sentence_start,
             sentence_end,
             amounts: Vec::new(),
-            planned,
+            // A statement is made, even about the future ("said that they will sign").
+            planned: planned && kind != EventKind::Statement,
         };
         let trade_parties = |index: usize| {
             let mut parts = Participants::default();
@@ -744,8 +745,16 @@ pub fn extract_events(
                 .flatten()
             });
             let Some(when) = date else { continue };
-            let sentence_actors = if actors.is_empty() {
-                context.recent_actors(index)
+            // A sentence naming only a place ("Two days later he travelled to Munich") takes its
+            // actors from the sentences before.
+            let sentence_actors = if actors.iter().all(|a| a.entity.kind == EntityKind::City) {
+                let mut recent = context.recent_actors(index);
+                if !actors.is_empty() {
+                    // "he travelled to Munich": the person spoken of, not the countries around.
+                    recent.retain(|a| a.entity.kind == EntityKind::Person);
+                }
+                recent.extend(actors.iter().copied());
+                recent
             } else {
                 actors.clone()
             };

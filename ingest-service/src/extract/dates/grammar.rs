@@ -347,6 +347,7 @@ impl<'a> Matcher<'a> {
                 matches!(
                     w,
                     "in" | "of"
+                        | "for"
                         | "since"
                         | "until"
                         | "till"
