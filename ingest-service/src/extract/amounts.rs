@@ -78,6 +78,16 @@ fn currency(sym: Option<&str>, code: Option<&str>, word: Option<&str>) -> Option
 /// Every money amount of `sentence`, in order. The value of a range ("$22-23 billion") is its
 /// lower bound; the text keeps the whole range.
 pub fn find_amounts(sentence: &str) -> Vec<FoundAmount> {
+    // Most sentences name no money: a cheap look for a currency first.
+    let currency_hint = sentence.contains(['$', '€', '£', '¥', '₽'])
+        || [
+            "USD", "EUR", "RUB", "BYN", "CNY", "GBP", "dollar", "euro", "uble", "yuan",
+        ]
+        .iter()
+        .any(|hint| sentence.contains(hint));
+    if !currency_hint {
+        return Vec::new();
+    }
     let mut found: Vec<FoundAmount> = Vec::new();
     for caps in AMOUNT.captures_iter(sentence) {
         let whole = caps.get(0).expect("group 0 always matches");
