@@ -279,6 +279,9 @@ pub struct CeilingArgs {
     pub seeds_dir: PathBuf,
     #[arg(long)]
     pub gazetteer_dir: PathBuf,
+    /// Encode the messages once and stream their bytes.
+    #[arg(long)]
+    pub pre_encoded: bool,
 }
 
 #[cfg(test)]

@@ -327,16 +327,20 @@ async fn size_run(
     drop(server);
 
     eprintln!("   ceiling");
-    let (ceiling, ceiling_latency) = ceiling_run(
-        settings,
-        log_dir,
-        size,
-        universe.entities.len(),
+    let shape = CeilingShape {
+        events: size,
+        entities: universe.entities.len(),
         cursor_len,
-        &ceiling_calls,
-        runs,
-    )
-    .await?;
+        pre_encoded: false,
+    };
+    let (ceiling, ceiling_latency) =
+        ceiling_run(settings, log_dir, shape, &ceiling_calls, runs).await?;
+    eprintln!("   ceiling, pre-encoded");
+    let shape = CeilingShape {
+        pre_encoded: true,
+        ..shape
+    };
+    let (ceiling_pre_encoded, _) = ceiling_run(settings, log_dir, shape, &[], runs).await?;
 
     let redis = match redis_server {
         Some(path) => {
@@ -383,6 +387,7 @@ async fn size_run(
         redis,
         ceiling_events_per_second: Some(ceiling),
         ceiling_latency,
+        ceiling_pre_encoded_events_per_second: Some(ceiling_pre_encoded),
     })
 }
 
@@ -460,17 +465,31 @@ fn search_calls(universe: &Universe, counts: &[u32]) -> Vec<Call> {
     calls
 }
 
+/// What the ceiling server serves: as many events as the store, from a universe of the same
+/// entities, with cursors as long as the store's, cloned or pre-encoded.
+#[derive(Clone, Copy)]
+struct CeilingShape {
+    events: u64,
+    entities: usize,
+    cursor_len: usize,
+    pre_encoded: bool,
+}
+
 /// Streams from the ceiling server, a child process of this same binary, and runs the filtered
-/// latency test against it with timelines of the same lengths.
+/// latency test against it with timelines of the same lengths (when `latency_calls` is not empty).
 async fn ceiling_run(
     settings: &Settings,
     log_dir: &Path,
-    size: u64,
-    entities: usize,
-    cursor_len: usize,
+    shape: CeilingShape,
     latency_calls: &[Call],
     runs: usize,
 ) -> anyhow::Result<(Figure, Vec<LatencyReport>)> {
+    let CeilingShape {
+        events: size,
+        entities,
+        cursor_len,
+        pre_encoded,
+    } = shape;
     let addr = free_loopback_addr()?;
     let exe = std::env::current_exe()?;
     let args: Vec<String> = vec![
@@ -494,7 +513,16 @@ async fn ceiling_run(
         "--gazetteer-dir".into(),
         settings.gazetteer_dir.display().to_string(),
     ];
-    let mut process = Process::spawn("ceiling", &exe, &args, &[], addr, log_dir)?;
+    let mut args = args;
+    if pre_encoded {
+        args.push("--pre-encoded".into());
+    }
+    let name = if pre_encoded {
+        "ceiling-pre-encoded"
+    } else {
+        "ceiling"
+    };
+    let mut process = Process::spawn(name, &exe, &args, &[], addr, log_dir)?;
     let channel = process.wait_healthy("").await?;
     let mut client = timeline::client(channel);
     let mut rates = Vec::new();
@@ -504,7 +532,10 @@ async fn ceiling_run(
         rates.push(run.per_second());
     }
     let mut latency = Vec::new();
-    for clients in [1, settings.clients] {
+    for clients in [1, settings.clients]
+        .into_iter()
+        .filter(|_| !latency_calls.is_empty())
+    {
         latency.push(
             latency_report(
                 settings,
@@ -564,6 +595,7 @@ pub async fn ceiling_serve(args: CeilingArgs) -> anyhow::Result<()> {
         args.events,
         args.prebuilt,
         args.cursor_len,
+        args.pre_encoded,
     )
     .await
 }

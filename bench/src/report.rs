@@ -140,6 +140,8 @@ pub struct SizeReport {
     pub ceiling_events_per_second: Option<Figure>,
     /// The filtered-timeline latency test against the ceiling, with 1 and with N clients.
     pub ceiling_latency: Vec<LatencyReport>,
+    /// The ceiling streaming events encoded once, as stored bytes.
+    pub ceiling_pre_encoded_events_per_second: Option<Figure>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -436,6 +438,24 @@ impl Report {
         });
         line("newsline / ceiling", &|s| {
             s.ceiling_events_per_second
+                .as_ref()
+                .map_or("–".into(), |c| {
+                    format!(
+                        "**{:.0}%**",
+                        100.0 * s.unfiltered_events_per_second.median / c.median
+                    )
+                })
+        });
+        line(
+            "ceiling with events encoded once, streaming stored bytes (events/s)",
+            &|s| {
+                s.ceiling_pre_encoded_events_per_second
+                    .as_ref()
+                    .map_or("skipped".into(), |c| fig(c, 0))
+            },
+        );
+        line("newsline / pre-encoded ceiling", &|s| {
+            s.ceiling_pre_encoded_events_per_second
                 .as_ref()
                 .map_or("–".into(), |c| {
                     format!(

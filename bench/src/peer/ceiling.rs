@@ -12,9 +12,16 @@ use std::sync::Arc;
 use futures::Stream;
 use newsline_proto::v1 as pb;
 use newsline_proto::v1::query_service_server::{QueryService, QueryServiceServer};
+use prost::bytes::{Buf, BufMut, Bytes};
+use prost::encoding::{DecodeContext, WireType, skip_field};
+use prost::{DecodeError, Message};
 use tokio::net::TcpListener;
+use tonic::codegen::Body as HttpBody;
+use tonic::codegen::{BoxFuture, Context, Poll, Service, StdError, http};
+use tonic::server::NamedService;
 use tonic::transport::server::TcpIncoming;
 use tonic::{Request, Response, Status};
+use tonic_prost::ProstCodec;
 
 use crate::synth::{Generator, IdScheme, Universe};
 
@@ -106,7 +113,8 @@ impl QueryService for Ceiling {
 }
 
 /// Builds `prebuilt` messages from the same generator as the store (events with the same sizes,
-/// each with a cursor of `cursor_len` characters) and serves them until the process is killed.
+/// each with a cursor of `cursor_len` characters) and serves them until the process is killed:
+/// cloned and encoded per item, or, with `pre_encoded`, encoded once and streamed as bytes.
 pub async fn serve(
     listen: SocketAddr,
     universe: Arc<Universe>,
@@ -114,6 +122,7 @@ pub async fn serve(
     events: u64,
     prebuilt: u64,
     cursor_len: usize,
+    pre_encoded: bool,
 ) -> anyhow::Result<()> {
     let mut generator = Generator::new(universe, seed, IdScheme::Hashed);
     let wanted = prebuilt.min(events).max(1);
@@ -131,19 +140,135 @@ pub async fn serve(
             });
         }
     }
-    let ceiling = Ceiling {
-        items: Arc::new(items),
-        events,
-    };
-    let (reporter, health) = tonic_health::server::health_reporter();
-    reporter.set_serving::<QueryServiceServer<Ceiling>>().await;
+    let (_reporter, health) = tonic_health::server::health_reporter();
     let listener = TcpListener::bind(listen).await?;
     // Accepted sockets do not inherit TCP_NODELAY; without it small writes wait for delayed ACKs.
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    tonic::transport::Server::builder()
-        .add_service(health)
-        .add_service(QueryServiceServer::new(ceiling).max_encoding_message_size(64 << 20))
-        .serve_with_incoming(incoming)
-        .await?;
+    let router = tonic::transport::Server::builder().add_service(health);
+    if pre_encoded {
+        let encoded = items
+            .iter()
+            .map(|item| Bytes::from(item.encode_to_vec()))
+            .collect();
+        drop(items);
+        let service = PreEncoded {
+            items: Arc::new(encoded),
+            events,
+        };
+        router
+            .add_service(service)
+            .serve_with_incoming(incoming)
+            .await?;
+    } else {
+        let ceiling = Ceiling {
+            items: Arc::new(items),
+            events,
+        };
+        router
+            .add_service(QueryServiceServer::new(ceiling).max_encoding_message_size(64 << 20))
+            .serve_with_incoming(incoming)
+            .await?;
+    }
     Ok(())
+}
+
+/// A `StreamTimelineResponse` encoded once: its bytes are written as they are.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Encoded(Bytes);
+
+impl Message for Encoded {
+    fn encode_raw(&self, buf: &mut impl BufMut) {
+        buf.put_slice(&self.0);
+    }
+
+    fn merge_field(
+        &mut self,
+        tag: u32,
+        wire_type: WireType,
+        buf: &mut impl Buf,
+        ctx: DecodeContext,
+    ) -> Result<(), DecodeError> {
+        // Never decoded: the server only sends these.
+        skip_field(wire_type, tag, buf, ctx)
+    }
+
+    fn encoded_len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn clear(&mut self) {
+        self.0 = Bytes::new();
+    }
+}
+
+/// The ceiling with events encoded once: `QueryService/StreamTimeline` streams stored bytes,
+/// which is what a store that keeps its events encoded could do. Every other method answers
+/// UNIMPLEMENTED.
+#[derive(Clone)]
+struct PreEncoded {
+    items: Arc<Vec<Bytes>>,
+    events: u64,
+}
+
+impl NamedService for PreEncoded {
+    const NAME: &'static str = "newsline.v1.QueryService";
+}
+
+struct StreamStored(PreEncoded);
+
+impl tonic::server::ServerStreamingService<pb::StreamTimelineRequest> for StreamStored {
+    type Response = Encoded;
+    type ResponseStream = Streamed<Encoded>;
+    type Future = BoxFuture<Response<Self::ResponseStream>, Status>;
+
+    fn call(&mut self, request: Request<pb::StreamTimelineRequest>) -> Self::Future {
+        let items = self.0.items.clone();
+        let count = match request.get_ref().max_results {
+            0 => self.0.events,
+            max => u64::from(max).min(self.0.events),
+        };
+        let stream = futures::stream::iter(
+            (0..count).map(move |i| Ok(Encoded(items[(i % items.len() as u64) as usize].clone()))),
+        );
+        let stream: Self::ResponseStream = Box::pin(stream);
+        Box::pin(async move { Ok(Response::new(stream)) })
+    }
+}
+
+impl<B> Service<http::Request<B>> for PreEncoded
+where
+    B: HttpBody + Send + 'static,
+    B::Error: Into<StdError> + Send + 'static,
+{
+    type Response = http::Response<tonic::body::Body>;
+    type Error = std::convert::Infallible;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        if request.uri().path() == "/newsline.v1.QueryService/StreamTimeline" {
+            let method = StreamStored(self.clone());
+            return Box::pin(async move {
+                let codec = ProstCodec::<Encoded, pb::StreamTimelineRequest>::default();
+                let mut grpc = tonic::server::Grpc::new(codec);
+                Ok(grpc.server_streaming(method, request).await)
+            });
+        }
+        Box::pin(async move {
+            let mut response = http::Response::new(tonic::body::Body::default());
+            let headers = response.headers_mut();
+            headers.insert(
+                Status::GRPC_STATUS,
+                (tonic::Code::Unimplemented as i32).into(),
+            );
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                tonic::metadata::GRPC_CONTENT_TYPE,
+            );
+            Ok(response)
+        })
+    }
 }
