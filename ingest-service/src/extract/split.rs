@@ -174,9 +174,10 @@ pub fn split_articles(lines: &[String], marks: &[Option<NoiseMark>]) -> Vec<Spli
                 });
             }
             if heading {
-                let (title, series) = split_series(line);
-                article.title = title;
-                article.series = series;
+                // The title stays as printed (readers and the gold annotations quote it whole);
+                // the series its suffix names is kept apart for filtering.
+                article.title = line.trim().to_string();
+                article.series = split_series(line).1;
             } else {
                 if article.sections.is_empty() {
                     article.sections.push(Section::default());
@@ -271,7 +272,7 @@ mod tests {
         assert_eq!(articles.len(), 2);
         assert_eq!(
             articles[0].title,
-            "Are Relations With Europe Back to Normal?"
+            "Are Relations With Europe Back to Normal? – Belarus Foreign Policy Digest"
         );
         assert_eq!(articles[0].series, "Belarus Foreign Policy Digest");
         assert_eq!(
@@ -302,7 +303,10 @@ mod tests {
                 day: 4
             })
         );
-        assert_eq!(articles[1].title, "How to Make Foreign Aid More Effective");
+        assert_eq!(
+            articles[1].title,
+            "How to Make Foreign Aid More Effective – Digest of Belarusian Analytics"
+        );
         assert_eq!(articles[1].series, "Digest of Belarusian Analytics");
     }
 }
