@@ -1,5 +1,10 @@
 //! Server settings.
 
+use std::{path::PathBuf, time::Duration};
+
+use newsline_security::Token;
+use tonic::transport::ServerTlsConfig;
+
 /// Settings of one server instance; `Default` suits tests.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -7,6 +12,17 @@ pub struct Config {
     pub stream_buffer: usize,
     /// The largest request or response message, in bytes; publish batches can be big.
     pub max_message_bytes: usize,
+    /// Where the log of published batches lives; `None` keeps everything in memory only.
+    pub data_dir: Option<PathBuf>,
+    /// Publishing (`RecordSinkService`) needs this token when set.
+    pub write_token: Option<Token>,
+    /// Reading (`QueryService`) needs this token, or the write token, when set.
+    pub read_token: Option<Token>,
+    /// Serve TLS only, with this identity.
+    pub tls: Option<ServerTlsConfig>,
+    /// How long a shutdown waits for connections to finish before it stops regardless (a client
+    /// that opened a connection and never spoke would otherwise hold it forever).
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Config {
@@ -14,6 +30,11 @@ impl Default for Config {
         Self {
             stream_buffer: 256,
             max_message_bytes: 64 * 1024 * 1024,
+            data_dir: None,
+            write_token: None,
+            read_token: None,
+            tls: None,
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }

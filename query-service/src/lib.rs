@@ -9,6 +9,7 @@ pub mod domain;
 pub mod healthcheck;
 pub mod server;
 pub mod shutdown;
+pub mod storage;
 pub mod telemetry;
 pub mod transport;
 

@@ -1,6 +1,11 @@
 //! The query service binary: `serve` runs the server, `healthcheck` asks a running one.
 
-use std::{net::SocketAddr, process::ExitCode};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::ExitCode,
+    time::Duration,
+};
 
 use clap::{Parser, Subcommand};
 use newsline_query::{Config, healthcheck, run_with, shutdown, telemetry};
@@ -31,6 +36,27 @@ enum Command {
         /// The largest gRPC message accepted or sent, in bytes.
         #[arg(long, env = "NEWSLINE_MAX_MESSAGE_BYTES", default_value_t = Config::default().max_message_bytes)]
         max_message_bytes: usize,
+        /// A folder for the log of published batches, replayed at start; without it records live
+        /// in memory only.
+        #[arg(long, env = "NEWSLINE_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+        /// A file holding the token publishing (RecordSinkService) needs, or the token itself in
+        /// NEWSLINE_TOKEN; without either, publishing is open.
+        #[arg(long, env = "NEWSLINE_TOKEN_FILE")]
+        token_file: Option<PathBuf>,
+        /// A file holding the token reading (QueryService) needs (the write token reads too), or
+        /// the token itself in NEWSLINE_READ_TOKEN; without either, reading is open.
+        #[arg(long, env = "NEWSLINE_READ_TOKEN_FILE")]
+        read_token_file: Option<PathBuf>,
+        /// The server's TLS certificate chain (PEM); with --tls-key it serves TLS only.
+        #[arg(long, env = "NEWSLINE_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The private key (PEM) of --tls-cert.
+        #[arg(long, env = "NEWSLINE_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// How long a shutdown waits for open connections, in milliseconds.
+        #[arg(long, env = "NEWSLINE_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
+        shutdown_grace_ms: u64,
     },
     /// Exit 0 when the server reports SERVING, 1 otherwise.
     Healthcheck {
@@ -55,16 +81,30 @@ async fn main() -> ExitCode {
             log_format,
             stream_buffer,
             max_message_bytes,
+            data_dir,
+            token_file,
+            read_token_file,
+            tls_cert,
+            tls_key,
+            shutdown_grace_ms,
         } => {
             if let Err(error) = telemetry::init(log_format) {
                 eprintln!("query-service: {error:#}");
                 return ExitCode::FAILURE;
             }
-            let config = Config {
-                stream_buffer,
-                max_message_bytes,
-            };
             let result = async {
+                let config = Config {
+                    stream_buffer,
+                    max_message_bytes,
+                    data_dir,
+                    write_token: secret("NEWSLINE_TOKEN", token_file.as_deref())?,
+                    read_token: secret("NEWSLINE_READ_TOKEN", read_token_file.as_deref())?,
+                    tls: match (&tls_cert, &tls_key) {
+                        (Some(cert), Some(key)) => Some(newsline_security::server_tls(cert, key)?),
+                        _ => None,
+                    },
+                    shutdown_grace: Duration::from_millis(shutdown_grace_ms),
+                };
                 let listener = tokio::net::TcpListener::bind(listen)
                     .await
                     .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
@@ -95,4 +135,15 @@ async fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// A token from its file flag or from the environment variable `env_name` holding it; a secret
+/// has no flag of its own, which `ps` would show.
+fn secret(env_name: &str, file: Option<&Path>) -> anyhow::Result<Option<newsline_security::Token>> {
+    let from_env = std::env::var(env_name).ok();
+    Ok(newsline_security::Token::resolve(
+        file,
+        env_name,
+        from_env.as_deref(),
+    )?)
 }

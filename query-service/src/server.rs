@@ -1,6 +1,14 @@
 //! Wiring: the store, the gRPC services, health, reflection and graceful shutdown.
 
-use std::future::Future;
+use std::{
+    future::Future,
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+use anyhow::Context;
+use newsline_security::RequireToken;
+use prost::Message;
 
 use newsline_proto::v1::{
     query_service_server::QueryServiceServer, record_sink_service_server::RecordSinkServiceServer,
@@ -13,7 +21,12 @@ use tonic_health::ServingStatus;
 use crate::{
     config::Config,
     domain::Store,
-    transport::{query::QueryApi, sink::SinkApi},
+    storage::BatchLog,
+    transport::{
+        convert::batch_from_wire,
+        query::QueryApi,
+        sink::{SharedLog, SinkApi},
+    },
 };
 
 /// The gRPC service names the health service reports on (besides "", the whole server).
@@ -34,7 +47,26 @@ pub async fn run_with(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // Checked first: nothing is started yet that a bad certificate would leave running.
+    let mut builder = Server::builder()
+        // Publish batches are megabytes: wide HTTP/2 windows spare the producer round trips.
+        .initial_stream_window_size(Some(8 << 20))
+        .initial_connection_window_size(Some(16 << 20));
+    if let Some(tls) = config.tls.clone() {
+        builder = builder
+            .tls_config(tls)
+            .context("the TLS certificate or key is not usable")?;
+    }
     let store = Store::new();
+    let log = match &config.data_dir {
+        Some(dir) => Some(open_and_replay(dir.clone(), store.clone()).await?),
+        None => {
+            tracing::warn!(
+                "no --data-dir (NEWSLINE_DATA_DIR): records are kept in memory only and are lost when the service stops"
+            );
+            None
+        }
+    };
     let token = CancellationToken::new();
     let (health, health_service) = tonic_health::server::health_reporter();
     for service in ["", QUERY_SERVICE, RECORD_SINK_SERVICE] {
@@ -45,6 +77,14 @@ pub async fn run_with(
     let (reflection_v1, reflection_v1alpha) =
         newsline_proto::reflection_services(&[QUERY_SERVICE, RECORD_SINK_SERVICE])?;
 
+    // With a read token, the write token reads too; without one, reading is open.
+    let read_tokens = match &config.read_token {
+        Some(read) => [Some(read.clone()), config.write_token.clone()]
+            .into_iter()
+            .flatten()
+            .collect(),
+        None => Vec::new(),
+    };
     let query = QueryServiceServer::new(QueryApi::new(
         store.clone(),
         token.clone(),
@@ -52,14 +92,28 @@ pub async fn run_with(
     ))
     .max_decoding_message_size(config.max_message_bytes)
     .max_encoding_message_size(config.max_message_bytes);
-    let sink = RecordSinkServiceServer::new(SinkApi::new(store, token.clone()))
+    let query = RequireToken::new(query, read_tokens);
+    let mut sink_api = SinkApi::new(store, token.clone());
+    if let Some(log) = log {
+        sink_api = sink_api.with_log(log);
+    }
+    let sink = RecordSinkServiceServer::new(sink_api)
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(config.max_message_bytes);
+    let sink = RequireToken::new(sink, config.write_token.clone());
 
     let local_addr = listener.local_addr()?;
     // Small responses must not wait for Nagle's algorithm (a 40 ms stall per unary call).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    tracing::info!(%local_addr, "query service listening");
+    tracing::info!(
+        %local_addr,
+        tls = config.tls.is_some(),
+        write_token_required = config.write_token.is_some(),
+        read_token_required = config.read_token.is_some(),
+        data_dir = config.data_dir.as_ref().map(|d| d.display().to_string()),
+        "query service listening"
+    );
+    let (stopping_tx, stopping) = tokio::sync::oneshot::channel::<()>();
     let stop = async move {
         shutdown.await;
         for service in ["", QUERY_SERVICE, RECORD_SINK_SERVICE] {
@@ -69,19 +123,65 @@ pub async fn run_with(
         }
         // Ends watches and other open streams, which graceful shutdown would otherwise wait on.
         token.cancel();
+        let _ = stopping_tx.send(());
         tracing::info!("query service shutting down");
     };
-    Server::builder()
-        // Publish batches are megabytes: wide HTTP/2 windows spare the producer round trips.
-        .initial_stream_window_size(Some(8 << 20))
-        .initial_connection_window_size(Some(16 << 20))
+    let serve = builder
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(query)
         .add_service(sink)
-        .serve_with_incoming_shutdown(incoming, stop)
-        .await?;
+        .serve_with_incoming_shutdown(incoming, stop);
+    let grace = config.shutdown_grace;
+    tokio::select! {
+        served = serve => served?,
+        () = async move {
+            if stopping.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => {
+            tracing::warn!(?grace, "connections still open after the shutdown grace period; stopping anyway");
+        }
+    }
     tracing::info!("query service stopped");
     Ok(())
+}
+
+/// Opens the data log in `dir` and applies every batch in it to `store`, oldest first.
+async fn open_and_replay(dir: std::path::PathBuf, store: Store) -> anyhow::Result<SharedLog> {
+    let started = Instant::now();
+    let replay = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let opened = BatchLog::open(&dir)?;
+        if opened.truncated_bytes > 0 {
+            tracing::warn!(
+                bytes = opened.truncated_bytes,
+                log = %opened.log.path().display(),
+                "cut a torn or corrupt tail off the data log (a crash while writing; those batches were never acknowledged)"
+            );
+        }
+        let mut skipped = 0usize;
+        for (index, record) in opened.records.iter().enumerate() {
+            let applied = newsline_proto::v1::PublishRequest::decode(record.as_slice())
+                .map_err(|error| error.to_string())
+                .and_then(|request| batch_from_wire(request).map_err(|error| error.to_string()))
+                .and_then(|batch| store.publish(batch).map_err(|error| error.to_string()));
+            if let Err(reason) = applied {
+                skipped += 1;
+                tracing::warn!(record = index, %reason, "skipped a logged batch that no longer applies");
+            }
+        }
+        Ok((opened.log, opened.records.len(), skipped))
+    });
+    let (log, batches, skipped) = replay.await.context("replaying the data log failed")??;
+    tracing::info!(
+        batches,
+        skipped,
+        bytes = log.len_bytes(),
+        seconds = started.elapsed().as_secs_f64(),
+        "replayed the data log"
+    );
+    Ok(Arc::new(Mutex::new(log)))
 }

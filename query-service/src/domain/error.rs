@@ -19,6 +19,9 @@ pub enum DomainError {
     /// The server is shutting down.
     #[error("the server is shutting down")]
     ShuttingDown,
+    /// A batch could not be made durable; it was not acknowledged, so its producer keeps it.
+    #[error("the batch could not be written to the data log: {reason}")]
+    Storage { reason: String },
 }
 
 impl DomainError {

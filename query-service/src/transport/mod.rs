@@ -1,6 +1,7 @@
 //! gRPC handlers: validate, convert, call the domain, convert back.
 
 pub mod convert;
+mod deadline;
 pub mod query;
 pub mod sink;
 mod status;

@@ -9,7 +9,7 @@ use tonic::{Request, Response, Status};
 use super::{
     ResponseStream,
     convert::{ArticleQuery, SearchQuery},
-    spawn_stream,
+    deadline, spawn_stream,
 };
 use crate::domain::{
     DomainError, Store,
@@ -73,13 +73,13 @@ impl QueryService for QueryApi {
         request: Request<pb::StreamTimelineRequest>,
     ) -> Result<Response<Self::StreamTimelineStream>, Status> {
         self.refuse_during_shutdown()?;
+        let deadline = deadline::requested(request.metadata());
         let query = TimelineQuery::try_from(request.into_inner())?;
         let (store, token) = (self.store.clone(), self.token.clone());
-        Ok(Response::new(spawn_stream(
-            &self.token,
-            TIMELINE_PAGES_BUFFERED,
-            move |sink| stream::stream_timeline(store, query, token, sink),
-        )))
+        let items = spawn_stream(&self.token, TIMELINE_PAGES_BUFFERED, move |sink| {
+            stream::stream_timeline(store, query, token, sink)
+        });
+        Ok(Response::new(deadline::bounded(items, deadline)))
     }
 
     async fn watch_timeline(
@@ -87,6 +87,7 @@ impl QueryService for QueryApi {
         request: Request<pb::WatchTimelineRequest>,
     ) -> Result<Response<Self::WatchTimelineStream>, Status> {
         self.refuse_during_shutdown()?;
+        let deadline = deadline::requested(request.metadata());
         let request = request.into_inner();
         let filter = super::convert::filter_from_wire(request.filter, "filter")?;
         let after = Cursor::decode(&request.cursor, "cursor")?;
@@ -107,11 +108,10 @@ impl QueryService for QueryApi {
             heartbeat: Duration::from_millis(u64::from(heartbeat_ms)),
         };
         let (store, token) = (self.store.clone(), self.token.clone());
-        Ok(Response::new(spawn_stream(
-            &self.token,
-            self.stream_buffer,
-            move |sink| stream::watch_timeline(store, query, token, sink),
-        )))
+        let items = spawn_stream(&self.token, self.stream_buffer, move |sink| {
+            stream::watch_timeline(store, query, token, sink)
+        });
+        Ok(Response::new(deadline::bounded(items, deadline)))
     }
 
     async fn get_entity(

@@ -1,34 +1,72 @@
 //! `newsline.v1.RecordSinkService`.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use newsline_proto::v1::{self as pb, record_sink_service_server::RecordSinkService};
+use prost::Message;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::{ResponseStream, convert::batch_from_wire, spawn_stream};
-use crate::domain::{DomainError, Store};
+use crate::{
+    domain::{DomainError, Store},
+    storage::BatchLog,
+};
+
+/// The data log, shared by every publish stream.
+pub type SharedLog = Arc<Mutex<BatchLog>>;
 
 const ACK_BUFFER: usize = 16;
 
 pub struct SinkApi {
     store: Store,
     token: CancellationToken,
+    log: Option<SharedLog>,
 }
 
 impl SinkApi {
+    /// A sink that keeps batches in memory only.
     pub fn new(store: Store, token: CancellationToken) -> Self {
-        Self { store, token }
+        Self {
+            store,
+            token,
+            log: None,
+        }
+    }
+
+    /// Every applied batch is also appended to `log` and synced before it is acknowledged.
+    pub fn with_log(mut self, log: SharedLog) -> Self {
+        self.log = Some(log);
+        self
     }
 }
 
 /// Applies one batch off the async runtime: a big batch holds the write lock for a while.
 async fn apply(
     store: &Store,
+    log: Option<&SharedLog>,
     request: pb::PublishRequest,
 ) -> Result<pb::PublishResponse, DomainError> {
+    let encoded = log.map(|_| request.encode_to_vec());
     let batch = batch_from_wire(request)?;
     let store = store.clone();
+    let log = log.cloned();
     let sequence = batch.sequence;
-    match tokio::task::spawn_blocking(move || store.publish(batch)).await {
+    let durable_publish = move || {
+        let (Some(log), Some(encoded)) = (log, encoded) else {
+            return store.publish(batch);
+        };
+        // One lock around applying and logging keeps the log in the order batches were applied.
+        let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
+        let outcome = store.publish(batch)?;
+        if !outcome.duplicate {
+            log.append(&encoded).map_err(|error| DomainError::Storage {
+                reason: error.to_string(),
+            })?;
+        }
+        Ok(outcome)
+    };
+    match tokio::task::spawn_blocking(durable_publish).await {
         Ok(outcome) => outcome.map(Into::into),
         Err(join_error) => Err(DomainError::InvalidBatch {
             sequence,
@@ -50,7 +88,7 @@ impl RecordSinkService for SinkApi {
             return Err(DomainError::ShuttingDown.into());
         }
         let mut inbound = request.into_inner();
-        let (store, token) = (self.store.clone(), self.token.clone());
+        let (store, token, log) = (self.store.clone(), self.token.clone(), self.log.clone());
         Ok(Response::new(spawn_stream(
             &self.token,
             ACK_BUFFER,
@@ -69,7 +107,7 @@ impl RecordSinkService for SinkApi {
                         }
                     };
                     let sequence = request.sequence;
-                    let result = apply(&store, request).await;
+                    let result = apply(&store, log.as_ref(), request).await;
                     match &result {
                         Ok(ack) => tracing::debug!(
                             sequence,

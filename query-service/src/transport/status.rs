@@ -12,7 +12,7 @@ impl From<DomainError> for Status {
                 Status::invalid_argument(message)
             }
             DomainError::NotFound { .. } => Status::not_found(message),
-            DomainError::ShuttingDown => Status::unavailable(message),
+            DomainError::ShuttingDown | DomainError::Storage { .. } => Status::unavailable(message),
         }
     }
 }
