@@ -126,6 +126,9 @@ pub struct ServeArgs {
     /// The private key (PEM) of --tls-cert.
     #[arg(long, env = "NEWSLINE_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// How long a shutdown waits for open connections, in milliseconds.
+    #[arg(long, env = "NEWSLINE_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
+    pub shutdown_grace_ms: u64,
     #[command(flatten)]
     pub publish: PublishArgs,
     #[command(flatten)]
@@ -184,6 +187,9 @@ pub struct ServeConfig {
     pub token: Option<Token>,
     /// Serve TLS only, with this identity.
     pub tls: Option<ServerTlsConfig>,
+    /// How long a shutdown waits for open connections before it stops regardless (a client that
+    /// connected and never spoke would otherwise hold it forever).
+    pub shutdown_grace: Duration,
 }
 
 impl ServeConfig {
@@ -198,6 +204,7 @@ impl ServeConfig {
             publisher: PublisherConfig::new(query_addr),
             token: None,
             tls: None,
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
@@ -232,6 +239,7 @@ impl TryFrom<&ServeArgs> for ServeConfig {
             publisher,
             token,
             tls,
+            shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
         })
     }
 }

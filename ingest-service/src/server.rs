@@ -121,13 +121,27 @@ pub async fn serve(
             stop.cancel();
         }
     };
-    let served = builder
+    let serve = builder
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(guarded)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopping)
-        .await;
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stopping);
+    let grace = {
+        let stop = stop.clone();
+        let grace = config.shutdown_grace;
+        async move {
+            stop.cancelled().await;
+            tokio::time::sleep(grace).await;
+        }
+    };
+    let served = tokio::select! {
+        served = serve => served,
+        () = grace => {
+            tracing::warn!(grace = ?config.shutdown_grace, "connections still open after the shutdown grace period; stopping anyway");
+            Ok(())
+        }
+    };
     stop.cancel();
     if let Some(task) = watcher_task {
         let _ = task.await;

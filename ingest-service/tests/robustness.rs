@@ -802,3 +802,21 @@ async fn non_grpc_traffic_and_idle_connections_do_not_disturb_the_server() {
     let stopped_in = query.stop().await;
     assert!(stopped_in < Duration::from_secs(10), "{stopped_in:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connection_does_not_keep_the_ingest_service_from_stopping() {
+    let query = start_query().await;
+    let spool = tempfile::tempdir().unwrap();
+    let mut config = ingest_config(spool.path(), &query.url());
+    config.shutdown_grace = Duration::from_millis(500);
+    let ingest = start_ingest(config).await;
+    let _silent = tokio::net::TcpStream::connect(ingest.addr).await.unwrap();
+    let started = Instant::now();
+    ingest.stop().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    query.stop().await;
+}
