@@ -15,6 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use newsline_proto::v1::ParseDocumentRequest;
 use serde_norway::Value;
 use support::*;
 
@@ -165,18 +166,27 @@ async fn the_compose_file_runs_and_serves_the_seed_events() {
                     .push((target.to_string(), host.display().to_string()));
             }
         }
-        let environment = spec["environment"]
-            .as_mapping()
-            .expect("environment is a map")
+        // As compose does: the env files first, `environment` over them.
+        let mut environment: BTreeMap<String, String> = spec
+            .get("env_file")
+            .map(|files| strings(files, "env_file"))
+            .unwrap_or_default()
             .iter()
-            .map(|(key, value)| {
-                let value = match value {
-                    Value::String(s) => s.clone(),
-                    other => serde_norway::to_string(other).unwrap().trim().to_string(),
-                };
-                (key.as_str().unwrap().to_string(), value)
-            })
+            .flat_map(|file| read_env_file(&root.join(file)))
             .collect();
+        environment.extend(
+            spec["environment"]
+                .as_mapping()
+                .expect("environment is a map")
+                .iter()
+                .map(|(key, value)| {
+                    let value = match value {
+                        Value::String(s) => s.clone(),
+                        other => serde_norway::to_string(other).unwrap().trim().to_string(),
+                    };
+                    (key.as_str().unwrap().to_string(), value)
+                }),
+        );
         let healthcheck = strings(&spec["healthcheck"]["test"], "healthcheck.test");
         assert_eq!(
             healthcheck[0], "CMD",
@@ -277,9 +287,27 @@ async fn the_compose_file_runs_and_serves_the_seed_events() {
 
     let ingest_addr = format!("127.0.0.1:{ingest_port}").parse().unwrap();
     let query_addr = format!("127.0.0.1:{query_port}").parse().unwrap();
+    let ingest_token = services
+        .iter()
+        .find(|s| s.name == "ingest-service")
+        .and_then(|s| s.environment.get("NEWSLINE_TOKEN"))
+        .cloned();
+    // Writes need the token the env file gives: without it the ingest service refuses.
+    if let Some(token) = &ingest_token {
+        let refused = ingest_client(ingest_addr)
+            .await
+            .parse_document(ParseDocumentRequest {
+                text: "Minsk, 1 May 2015.".into(),
+                ..Default::default()
+            })
+            .await
+            .expect_err("a call without the token is refused");
+        assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+        assert!(!token.is_empty());
+    }
     let mut expected = BTreeSet::new();
     for (_, bytes) in seeds() {
-        expected.extend(expected_event_ids(ingest_addr, &bytes).await);
+        expected.extend(parsed_event_ids(ingest_addr, ingest_token.as_deref(), &bytes).await);
     }
     assert!(!expected.is_empty());
     let events = wait_for_events(query_addr, &expected).await;
@@ -294,4 +322,41 @@ async fn the_compose_file_runs_and_serves_the_seed_events() {
         .unwrap();
     assert_eq!(status.code(), Some(1));
     drop(processes);
+}
+
+/// `KEY=value` lines of a compose env file; blank lines and `#` comments skipped.
+fn read_env_file(path: &Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("the env file {} is readable: {e}", path.display()))
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(|line| {
+            let (key, value) = line.split_once('=').expect("KEY=value");
+            (key.trim().to_string(), value.trim().to_string())
+        })
+        .collect()
+}
+
+/// The event ids a dry run of the document yields, asked with the token when there is one.
+async fn parsed_event_ids(
+    ingest: std::net::SocketAddr,
+    token: Option<&str>,
+    text: &[u8],
+) -> BTreeSet<String> {
+    let token = token.map(|t| newsline_security::Token::parse(t, "the env file").unwrap());
+    let mut client =
+        newsline_proto::v1::ingest_service_client::IngestServiceClient::with_interceptor(
+            channel(ingest).await,
+            newsline_security::BearerInterceptor::new(token),
+        );
+    let parsed = client
+        .parse_document(ParseDocumentRequest {
+            raw: text.to_vec(),
+            ..Default::default()
+        })
+        .await
+        .expect("ParseDocument answers")
+        .into_inner();
+    parsed.events.into_iter().map(|e| e.id).collect()
 }
