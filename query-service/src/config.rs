@@ -23,6 +23,8 @@ pub struct Config {
     /// How long a shutdown waits for connections to finish before it stops regardless (a client
     /// that opened a connection and never spoke would otherwise hold it forever).
     pub shutdown_grace: Duration,
+    /// The most calls one connection may have open at once (HTTP/2 SETTINGS); more wait.
+    pub max_concurrent_streams: u32,
 }
 
 impl Default for Config {
@@ -35,6 +37,7 @@ impl Default for Config {
             read_token: None,
             tls: None,
             shutdown_grace: Duration::from_secs(10),
+            max_concurrent_streams: 1024,
         }
     }
 }

@@ -57,6 +57,9 @@ enum Command {
         /// How long a shutdown waits for open connections, in milliseconds.
         #[arg(long, env = "NEWSLINE_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
         shutdown_grace_ms: u64,
+        /// The most calls one connection may have open at once; more wait their turn.
+        #[arg(long, env = "NEWSLINE_MAX_CONCURRENT_STREAMS", default_value_t = Config::default().max_concurrent_streams, value_parser = clap::value_parser!(u32).range(1..))]
+        max_concurrent_streams: u32,
     },
     /// Exit 0 when the server reports SERVING, 1 otherwise.
     Healthcheck {
@@ -87,6 +90,7 @@ async fn main() -> ExitCode {
             tls_cert,
             tls_key,
             shutdown_grace_ms,
+            max_concurrent_streams,
         } => {
             if let Err(error) = telemetry::init(log_format) {
                 eprintln!("query-service: {error:#}");
@@ -104,6 +108,7 @@ async fn main() -> ExitCode {
                         _ => None,
                     },
                     shutdown_grace: Duration::from_millis(shutdown_grace_ms),
+                    max_concurrent_streams,
                 };
                 let listener = tokio::net::TcpListener::bind(listen)
                     .await

@@ -51,7 +51,11 @@ pub async fn run_with(
     let mut builder = Server::builder()
         // Publish batches are megabytes: wide HTTP/2 windows spare the producer round trips.
         .initial_stream_window_size(Some(8 << 20))
-        .initial_connection_window_size(Some(16 << 20));
+        .initial_connection_window_size(Some(16 << 20))
+        .max_concurrent_streams(config.max_concurrent_streams)
+        // A peer that vanished without closing its connection is found and dropped.
+        .http2_keepalive_interval(Some(std::time::Duration::from_secs(30)))
+        .http2_keepalive_timeout(Some(std::time::Duration::from_secs(10)));
     if let Some(tls) = config.tls.clone() {
         builder = builder
             .tls_config(tls)
