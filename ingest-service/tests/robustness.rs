@@ -401,9 +401,11 @@ async fn unknown_enum_values_and_methods_are_refused_by_name() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_huge_and_too_many_values_are_refused_by_name() {
-    let mut config = newsline_query::Config::default();
-    config.max_message_bytes = 1024 * 1024;
-    let query = Query::start(config).await;
+    let query = Query::start(newsline_query::Config {
+        max_message_bytes: 1024 * 1024,
+        ..Default::default()
+    })
+    .await;
     let unary_rows: [(&str, &'static str, Vec<u8>, Code, &str); 3] = [
         (
             "an empty entity id",
@@ -655,9 +657,11 @@ async fn cursors_from_nowhere_and_impossible_dates_are_refused_by_name() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_reads_holds_up_nobody_and_nothing_stays_behind() {
-    let mut config = newsline_query::Config::default();
-    config.stream_buffer = 16;
-    let query = Query::start(config).await;
+    let query = Query::start(newsline_query::Config {
+        stream_buffer: 16,
+        ..Default::default()
+    })
+    .await;
     publish_events(query.addr, 5000).await;
 
     // Twenty timelines and watches that are opened and never read: each producer stops at its
