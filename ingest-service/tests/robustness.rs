@@ -243,28 +243,28 @@ async fn malformed_protobuf_and_invalid_utf8_get_a_status_naming_the_problem() {
             "an invalid varint",
             "/newsline.v1.QueryService/GetEntity",
             vec![0xff, 0xff, 0xff],
-            Code::Internal,
+            Code::InvalidArgument,
             "failed to decode Protobuf message",
         ),
         (
             "a length past the end of the message",
             TIMELINE,
             vec![0x0a, 0x7f, 0x01],
-            Code::Internal,
+            Code::InvalidArgument,
             "StreamTimelineRequest.filter",
         ),
         (
             "invalid UTF-8 in a string field",
             "/newsline.v1.QueryService/GetEntity",
             vec![0x0a, 0x02, 0xc3, 0x28],
-            Code::Internal,
+            Code::InvalidArgument,
             "GetEntityRequest.id: invalid string value",
         ),
         (
             "a wire type that does not match the field",
             "/newsline.v1.QueryService/GetEntity",
             vec![0x08, 0x01],
-            Code::Internal,
+            Code::InvalidArgument,
             "GetEntityRequest.id",
         ),
     ];
@@ -298,14 +298,16 @@ async fn malformed_protobuf_and_invalid_utf8_get_a_status_naming_the_problem() {
             RawCodec,
         )
         .await;
-    let acks = match answer {
-        Ok(response) => {
-            let mut stream = response.into_inner();
-            stream.message().await.ok().flatten()
-        }
-        Err(_) => None,
+    let first = match answer {
+        Ok(response) => response.into_inner().message().await,
+        Err(status) => Err(status),
     };
-    assert!(acks.is_none(), "an undecodable batch is never acknowledged");
+    assert_status(
+        "an undecodable publish message",
+        first,
+        Code::InvalidArgument,
+        "PublishRequest",
+    );
     let stats = query_client(query.addr)
         .await
         .get_stats(GetStatsRequest::default())
@@ -739,7 +741,7 @@ async fn a_connection_dropped_mid_stream_leaves_the_server_serving() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deadlines_end_watches_and_late_calls() {
+async fn a_deadline_ends_a_watch() {
     let query = Query::start(newsline_query::Config::default()).await;
     publish_events(query.addr, 2000).await;
     let mut client = query.client().await;
@@ -759,14 +761,6 @@ async fn deadlines_end_watches_and_late_calls() {
         "{status:?}"
     );
     assert!(started.elapsed() < PATIENCE);
-    // A unary call whose deadline has passed before it is served.
-    let mut request = tonic::Request::new(GetStatsRequest::default());
-    request.set_timeout(Duration::from_nanos(1));
-    let status = client.get_stats(request).await.expect_err("too late");
-    assert!(
-        matches!(status.code(), Code::DeadlineExceeded | Code::Cancelled),
-        "{status:?}"
-    );
     assert_still_serving(query.addr).await;
     query.stop().await;
 }

@@ -24,6 +24,7 @@ use crate::{
     storage::BatchLog,
     transport::{
         convert::batch_from_wire,
+        decode_errors::DecodeErrorsAreInvalid,
         query::QueryApi,
         sink::{SharedLog, SinkApi},
     },
@@ -96,7 +97,7 @@ pub async fn run_with(
     ))
     .max_decoding_message_size(config.max_message_bytes)
     .max_encoding_message_size(config.max_message_bytes);
-    let query = RequireToken::new(query, read_tokens);
+    let query = RequireToken::new(DecodeErrorsAreInvalid::new(query), read_tokens);
     let mut sink_api = SinkApi::new(store, token.clone());
     if let Some(log) = log {
         sink_api = sink_api.with_log(log);
@@ -104,7 +105,10 @@ pub async fn run_with(
     let sink = RecordSinkServiceServer::new(sink_api)
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(config.max_message_bytes);
-    let sink = RequireToken::new(sink, config.write_token.clone());
+    let sink = RequireToken::new(
+        DecodeErrorsAreInvalid::new(sink),
+        config.write_token.clone(),
+    );
 
     let local_addr = listener.local_addr()?;
     // Small responses must not wait for Nagle's algorithm (a 40 ms stall per unary call).

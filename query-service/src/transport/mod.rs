@@ -2,6 +2,7 @@
 
 pub mod convert;
 mod deadline;
+pub mod decode_errors;
 pub mod query;
 pub mod sink;
 mod status;

@@ -103,6 +103,16 @@ impl RecordSinkService for SinkApi {
                         Ok(None) => return,
                         Err(status) => {
                             tracing::debug!(%status, "publisher stream failed");
+                            // A message prost could not decode is answered (the client may still
+                            // be listening); a vanished client is not.
+                            if status
+                                .message()
+                                .starts_with("failed to decode Protobuf message")
+                            {
+                                let refused =
+                                    DomainError::invalid("PublishRequest", status.message());
+                                let _ = acks.send(Err(refused)).await;
+                            }
                             return;
                         }
                     };
