@@ -13,6 +13,9 @@ fuzz_target!(|data: &[u8]| {
         if !text.is_empty() {
             assert_eq!(cursor.encode(), text);
         }
-        assert_eq!(Cursor::decode(&cursor.encode(), "cursor").ok(), Some(cursor));
+        assert_eq!(
+            Cursor::decode(&cursor.encode(), "cursor").ok(),
+            Some(cursor)
+        );
     }
 });
