@@ -145,7 +145,8 @@ fn write_timeline(
 ) -> anyhow::Result<()> {
     writeln!(out, "== {path}")?;
     for a in &r.articles {
-        let series = if a.series.is_empty() {
+        // The printed title usually names its series already; say it only when it does not.
+        let series = if a.series.is_empty() || a.title.ends_with(&a.series) {
             String::new()
         } else {
             format!(" [{}]", a.series)

@@ -30,7 +30,11 @@ fn json_output_is_one_parse_document_response_per_file() {
     let first: serde_json::Value = serde_json::from_str(lines[0]).expect("json");
     assert_eq!(
         first["articles"][0]["title"],
-        "Strengthening Links with Autocratic Friends"
+        "Strengthening Links with Autocratic Friends – Belarus Foreign Policy Digest"
+    );
+    assert_eq!(
+        first["articles"][0]["series"],
+        "Belarus Foreign Policy Digest"
     );
     assert!(first["entities"].as_array().is_some_and(|e| {
         e.iter()
@@ -68,7 +72,7 @@ fn text_output_lists_titles_and_events() {
         .expect("runs");
     assert!(out.status.success());
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    assert!(stdout.contains("Strengthening Links with Autocratic Friends [Belarus Foreign Policy Digest] by Igar Gubarevich"));
+    assert!(stdout.contains("Strengthening Links with Autocratic Friends – Belarus Foreign Policy Digest by Igar Gubarevich"));
     assert!(
         stdout
             .lines()
