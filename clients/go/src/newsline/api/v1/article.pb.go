@@ -29,9 +29,11 @@ type Article struct {
 	// A content-derived id (`article:` and 16 hex digits of a hash of the normalised title and body),
 	// so the same article found twice, in one page or across pages, has the same id.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// The title without the series suffix, for example "Strengthening Links with Autocratic Friends".
+	// The title as the page prints it, series suffix included, for example "Strengthening Links with
+	// Autocratic Friends – Belarus Foreign Policy Digest".
 	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
-	// The series the title names, for example "Belarus Foreign Policy Digest"; empty when none.
+	// The series the title names in its suffix, for example "Belarus Foreign Policy Digest"; empty
+	// when none.
 	Series string `protobuf:"bytes,3,opt,name=series,proto3" json:"series,omitempty"`
 	// The authors' names, in the order the page gives them; empty when the page names none.
 	Authors []string `protobuf:"bytes,4,rep,name=authors,proto3" json:"authors,omitempty"`
