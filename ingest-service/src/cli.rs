@@ -55,7 +55,18 @@ pub fn healthcheck(args: HealthcheckArgs) -> ExitCode {
         Err(code) => return code,
     };
     let within = std::time::Duration::from_millis(args.timeout_ms.max(1));
-    match runtime.block_on(crate::healthcheck::check(&args.addr, &args.service, within)) {
+    let tls = match &args.ca {
+        Some(ca) => match newsline_security::client_tls(ca, None) {
+            Ok(tls) => Some(tls),
+            Err(err) => {
+                eprintln!("unhealthy: {err}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    let check = crate::healthcheck::check_with_tls(&args.addr, &args.service, within, tls);
+    match runtime.block_on(check) {
         Ok(()) => ExitCode::SUCCESS,
         Err(reason) => {
             eprintln!("unhealthy: {reason}");

@@ -172,6 +172,9 @@ pub struct HealthcheckArgs {
     /// Deadline for the whole check, in milliseconds.
     #[arg(long, default_value_t = 3000)]
     pub timeout_ms: u64,
+    /// The certificate authority (PEM) to trust when --addr is an https:// address.
+    #[arg(long, env = "NEWSLINE_HEALTHCHECK_CA")]
+    pub ca: Option<PathBuf>,
 }
 
 /// What `run` needs to serve.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use tonic::transport::Endpoint;
+use tonic::transport::{ClientTlsConfig, Endpoint};
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
 };
@@ -10,10 +10,24 @@ use tonic_health::pb::{
 /// Asks `addr` whether `service` ("" for the whole server) is serving, within `within`.
 /// `Ok(())` only for SERVING; otherwise a message saying what was found.
 pub async fn check(addr: &str, service: &str, within: Duration) -> Result<(), String> {
-    let endpoint = Endpoint::from_shared(addr.to_string())
-        .map_err(|err| format!("{addr:?} is not a valid address: {err}"))?
-        .connect_timeout(within)
-        .timeout(within);
+    check_with_tls(addr, service, within, None).await
+}
+
+/// `check` over TLS with `tls` (for an `https://` address).
+pub async fn check_with_tls(
+    addr: &str,
+    service: &str,
+    within: Duration,
+    tls: Option<ClientTlsConfig>,
+) -> Result<(), String> {
+    let mut endpoint = Endpoint::from_shared(addr.to_string())
+        .map_err(|err| format!("{addr:?} is not a valid address: {err}"))?;
+    if let Some(tls) = tls {
+        endpoint = endpoint
+            .tls_config(tls)
+            .map_err(|err| format!("the TLS settings are not usable: {}", error_chain(&err)))?;
+    }
+    let endpoint = endpoint.connect_timeout(within).timeout(within);
     let attempt = async {
         let channel = endpoint
             .connect()

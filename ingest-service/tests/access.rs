@@ -273,6 +273,23 @@ async fn records_travel_over_tls_with_tokens_on_both_hops() {
     }));
     wait_serving_tls(ingest_addr, &ingest_cert).await;
 
+    // The container health check speaks TLS when given the authority.
+    let healthcheck = |ca: Option<&Path>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ingest-service"));
+        command
+            .args(["healthcheck", "--addr"])
+            .arg(format!("https://localhost:{}", ingest_addr.port()))
+            .env_remove("NEWSLINE_HEALTHCHECK_CA")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if let Some(ca) = ca {
+            command.arg("--ca").arg(ca);
+        }
+        command.status().unwrap()
+    };
+    assert!(healthcheck(Some(&ingest_cert)).success());
+    assert!(!healthcheck(None).success());
+
     // A plaintext client cannot talk to the TLS server.
     let plaintext = IngestServiceClient::new(channel(ingest_addr).await)
         .parse_document(parse_request())

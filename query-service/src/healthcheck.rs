@@ -9,8 +9,23 @@ use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 /// Asks the server at `addr` (for example `http://127.0.0.1:50051`) for the status of `service`
 /// ("" for the whole server).
 pub async fn check(addr: &str, service: &str) -> anyhow::Result<ServingStatus> {
-    let channel = tonic::transport::Endpoint::from_shared(addr.to_owned())
-        .with_context(|| format!("`{addr}` is not a valid address"))?
+    check_with_tls(addr, service, None).await
+}
+
+/// `check` over TLS with `tls` (for an `https://` address).
+pub async fn check_with_tls(
+    addr: &str,
+    service: &str,
+    tls: Option<tonic::transport::ClientTlsConfig>,
+) -> anyhow::Result<ServingStatus> {
+    let mut endpoint = tonic::transport::Endpoint::from_shared(addr.to_owned())
+        .with_context(|| format!("`{addr}` is not a valid address"))?;
+    if let Some(tls) = tls {
+        endpoint = endpoint
+            .tls_config(tls)
+            .context("the TLS settings are not usable")?;
+    }
+    let channel = endpoint
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(5))
         .connect()

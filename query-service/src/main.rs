@@ -73,6 +73,9 @@ enum Command {
         /// The service to ask about; empty for the whole server.
         #[arg(long, default_value = "")]
         service: String,
+        /// The certificate authority (PEM) to trust when --addr is an https:// address.
+        #[arg(long, env = "NEWSLINE_HEALTHCHECK_CA")]
+        ca: Option<PathBuf>,
     },
 }
 
@@ -125,7 +128,15 @@ async fn main() -> ExitCode {
                 }
             }
         }
-        Command::Healthcheck { addr, service } => match healthcheck::check(&addr, &service).await {
+        Command::Healthcheck { addr, service, ca } => match async {
+            let tls = match &ca {
+                Some(ca) => Some(newsline_security::client_tls(ca, None)?),
+                None => None,
+            };
+            healthcheck::check_with_tls(&addr, &service, tls).await
+        }
+        .await
+        {
             Ok(healthcheck::ServingStatus::Serving) => {
                 println!("SERVING");
                 ExitCode::SUCCESS

@@ -203,5 +203,25 @@ async fn tls_serves_only_tls() {
         .timeout(Duration::from_secs(5))
         .connect_lazy();
     assert!(read_with(untrusted, None).await.is_err());
+
+    // The healthcheck command (the container health check) speaks TLS when given the authority.
+    let healthcheck = |ca: Option<&std::path::Path>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_query-service"));
+        command
+            .args(["healthcheck", "--addr"])
+            .arg(format!("https://localhost:{}", server.port))
+            .env_remove("NEWSLINE_HEALTHCHECK_CA")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if let Some(ca) = ca {
+            command.arg("--ca").arg(ca);
+        }
+        command.status().unwrap()
+    };
+    assert!(healthcheck(Some(&cert)).success());
+    assert!(
+        !healthcheck(None).success(),
+        "no trusted authority, no answer"
+    );
     server.stop().await;
 }
