@@ -1,15 +1,18 @@
 //! What both newsline servers and their clients share for access control: bearer tokens that are
 //! compared in constant time and never printed, a service wrapper that answers UNAUTHENTICATED
 //! without detail, the client-side interceptor that sends a token, and rustls TLS settings read
-//! from PEM files.
+//! from PEM files. Also what both servers share about requests that cannot be decoded
+//! ([`decode_errors`]).
 //!
 //! Health and reflection are left open on purpose: container health checks call them without
 //! credentials. Wrap only the services that need a token.
 
 mod auth;
+pub mod decode_errors;
 mod tls;
 mod token;
 
 pub use auth::{BearerInterceptor, RequireToken, RequireTokenLayer};
+pub use decode_errors::DecodeErrorsAreInvalid;
 pub use tls::{TlsError, client_tls, server_tls};
 pub use token::{Token, TokenError};
