@@ -25,7 +25,7 @@ use crate::ingest::IngestError;
 /// The protobuf field number of `text` in every request message that carries a document.
 pub(crate) const TEXT_FIELD: u64 = 1;
 /// The bulk method, whose messages are checked one by one as they stream in.
-const STREAM_PATH: &str = "/newsline.v1.IngestService/IngestDocuments";
+pub(crate) const STREAM_PATH: &str = "/newsline.v1.IngestService/IngestDocuments";
 /// The unary methods whose requests carry a document.
 const GUARDED_PATHS: [&str; 2] = [
     "/newsline.v1.IngestService/IngestDocument",
@@ -178,7 +178,7 @@ pub(crate) fn without_field(message: &[u8], field: u64) -> Vec<u8> {
 }
 
 /// The value of the last occurrence of a length-delimited field (proto3 keeps the last one).
-fn find_length_delimited_field(mut message: &[u8], field: u64) -> Option<&[u8]> {
+pub(crate) fn find_length_delimited_field(mut message: &[u8], field: u64) -> Option<&[u8]> {
     let mut found = None;
     while !message.is_empty() {
         let key = read_varint(&mut message)?;

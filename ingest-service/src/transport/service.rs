@@ -13,8 +13,10 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, Request, Response, Status, Streaming};
 
+use newsline_security::decode_errors::{DECODE_FAILURE, undecodable_message};
+
 use super::{
-    guard::invalid_text_error,
+    guard::{STREAM_PATH, invalid_text_error},
     stream_guard::{Replaced, StreamChecks},
 };
 use crate::ingest::{Document, IngestError, Ingestor};
@@ -138,14 +140,18 @@ async fn ingest_one(
 ) -> IngestDocumentsResponse {
     let tag = request.tag.clone();
     let result = match replaced {
-        Some(Replaced::InvalidUtf8 { offset }) => Err(invalid_text_error(offset)),
+        Some(Replaced::InvalidUtf8 { offset }) => Err(invalid_text_error(offset).into()),
         Some(Replaced::TooLarge { bytes }) => Err(IngestError::TooLarge {
             size: bytes,
             limit: ingestor.max_document_bytes(),
-        }),
+        }
+        .into()),
+        Some(Replaced::Undecodable { detail }) => {
+            Err(undecodable_message(STREAM_PATH, Some(index), &detail))
+        }
         None => match Document::try_from(request) {
-            Ok(document) => ingestor.ingest(document).await,
-            Err(err) => Err(err),
+            Ok(document) => ingestor.ingest(document).await.map_err(Status::from),
+            Err(err) => Err(err.into()),
         },
     };
     match result {
@@ -155,8 +161,7 @@ async fn ingest_one(
             result: Some(outcome.into()),
             error: None,
         },
-        Err(err) => {
-            let status = Status::from(err);
+        Err(status) => {
             IngestDocumentsResponse {
                 index,
                 tag,
@@ -175,9 +180,13 @@ async fn ingest_one(
 /// here, so this is the fallback for servers built without it.
 fn unreadable_message(status: Status, index: u64, max_document_bytes: usize) -> Status {
     match status.code() {
-        Code::Internal if status.message().contains("UTF-8") => Status::invalid_argument(format!(
-            "document {index}: invalid `text`: it is not valid UTF-8; send bytes that may not be UTF-8 in the `raw` field instead. Documents before it were ingested"
-        )),
+        Code::Internal if status.message().starts_with(DECODE_FAILURE) => {
+            let refused = undecodable_message(STREAM_PATH, Some(index), status.message());
+            Status::invalid_argument(format!(
+                "{}. Documents before it were ingested",
+                refused.message()
+            ))
+        }
         Code::OutOfRange => Status::resource_exhausted(format!(
             "document {index} is over the limit of {max_document_bytes} bytes; split it, or raise the limit with --max-document-bytes (NEWSLINE_MAX_DOCUMENT_BYTES). Documents before it were ingested"
         )),

@@ -6,6 +6,8 @@
 //! - `text` that is not UTF-8: the field is removed from the message.
 //! - a message over the size limit: its bytes are skipped as they arrive (never buffered) and an
 //!   empty message stands in for it, so its answer carries the index but not the tag.
+//! - a message prost cannot decode (malformed protobuf, invalid UTF-8 in another string field):
+//!   a message holding only its tag (when that much is readable) stands in for it.
 
 use std::{
     collections::HashMap,
@@ -16,17 +18,25 @@ use std::{
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http_body::{Body as HttpBody, Frame};
+use newsline_proto::v1::IngestDocumentsRequest;
+use prost::Message;
 use tonic::{Status, body::Body};
 
-use super::guard::{TEXT_FIELD, invalid_utf8_offset, without_field};
+use super::guard::{TEXT_FIELD, find_length_delimited_field, invalid_utf8_offset, without_field};
+
+/// The protobuf field number of `tag` in `IngestDocumentsRequest`.
+const TAG_FIELD: u64 = 5;
 
 /// Why a message of the stream was replaced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Replaced {
     /// `text` was not UTF-8; the first invalid byte was at this offset.
     InvalidUtf8 { offset: usize },
     /// The message had this many bytes, over the limit.
     TooLarge { bytes: usize },
+    /// prost could not decode the message; `detail` is its error ("failed to decode Protobuf
+    /// message: …", naming the field).
+    Undecodable { detail: String },
 }
 
 /// The replacements of one stream, by 0-based message index; shared between the body wrapper
@@ -116,15 +126,29 @@ impl CheckedBody {
             return Some(frame);
         }
         let message = frame.slice(HEADER..);
-        match invalid_utf8_offset(&message, TEXT_FIELD) {
-            Some(offset) => {
+        if let Some(offset) = invalid_utf8_offset(&message, TEXT_FIELD) {
+            let rest = without_field(&message, TEXT_FIELD);
+            if IngestDocumentsRequest::decode(rest.as_slice()).is_ok() {
                 self.checks
                     .record(self.index, Replaced::InvalidUtf8 { offset });
-                Some(self.emit(without_field(&message, TEXT_FIELD).into()))
+                return Some(self.emit(rest.into()));
             }
-            None => {
+        }
+        // Decoded here once more so that one bad message costs one answer, not the stream: the
+        // decoder downstream cannot go on after a failure.
+        match IngestDocumentsRequest::decode(message.clone()) {
+            Ok(_) => {
                 self.index += 1;
                 Some(frame)
+            }
+            Err(err) => {
+                self.checks.record(
+                    self.index,
+                    Replaced::Undecodable {
+                        detail: err.to_string(),
+                    },
+                );
+                Some(self.emit(tag_only(&message).into()))
             }
         }
     }
@@ -137,6 +161,19 @@ impl CheckedBody {
         frame.put_slice(&message);
         frame.freeze()
     }
+}
+
+/// A message holding only the `tag` of `message`, when that much of it is readable, so the
+/// answer to an undecodable message still tells the client which document it was.
+fn tag_only(message: &[u8]) -> Vec<u8> {
+    let tag = find_length_delimited_field(message, TAG_FIELD)
+        .and_then(|tag| std::str::from_utf8(tag).ok())
+        .unwrap_or_default();
+    IngestDocumentsRequest {
+        tag: tag.to_owned(),
+        ..Default::default()
+    }
+    .encode_to_vec()
 }
 
 impl HttpBody for CheckedBody {
@@ -246,6 +283,65 @@ mod tests {
                 Some(Replaced::TooLarge { bytes: large.len() })
             );
             assert_eq!(checks.take(3), None);
+        }
+    }
+
+    #[tokio::test]
+    async fn undecodable_messages_are_replaced_by_their_tag_and_noted() {
+        let good = IngestDocumentsRequest {
+            text: "Minsk".into(),
+            tag: "a".into(),
+            ..Default::default()
+        }
+        .encode_to_vec();
+        // tag = "b", then `text` as a varint: the wrong wire type.
+        let wrong_wire_type = [0x2a, 0x01, b'b', 0x08, 0x01];
+        // `source_uri` = "\xc3(" (not UTF-8), tag = "c".
+        let bad_uri = [0x12, 0x02, 0xc3, 0x28, 0x2a, 0x01, b'c'];
+        // A varint that never ends: nothing, not even the tag, is readable.
+        let garbage = [0xff, 0xff, 0xff];
+        // Invalid UTF-8 in `text` and a truncated rest: undecodable, not just a bad text.
+        let both = [0x0a, 0x01, 0xff, 0x12, 0x09, b'x'];
+        let mut stream = Vec::new();
+        for message in [
+            &good[..],
+            &wrong_wire_type,
+            &bad_uri,
+            &garbage,
+            &both,
+            &good,
+        ] {
+            stream.extend(framed(message));
+        }
+        for chunk in [1, 4, 1000] {
+            let (messages, checks) = run(stream.clone(), chunk, 64).await;
+            let tags: Vec<_> = messages.iter().map(|m| m.tag.as_str()).collect();
+            assert_eq!(tags, ["a", "b", "c", "", "", "a"], "chunk {chunk}");
+            let details: Vec<_> = (0..6)
+                .map(|index| match checks.take(index) {
+                    Some(Replaced::Undecodable { detail }) => detail,
+                    None => String::new(),
+                    other => panic!("message {index}: {other:?}"),
+                })
+                .collect();
+            assert_eq!(details[0], "");
+            assert!(
+                details[1].contains("IngestDocumentsRequest.text"),
+                "{}",
+                details[1]
+            );
+            assert!(
+                details[2].contains("IngestDocumentsRequest.source_uri"),
+                "{}",
+                details[2]
+            );
+            for detail in &details[1..5] {
+                assert!(
+                    detail.starts_with("failed to decode Protobuf message"),
+                    "{detail}"
+                );
+            }
+            assert_eq!(details[5], "");
         }
     }
 }
