@@ -1,7 +1,9 @@
-//! A request that prost cannot decode is the client's fault, but tonic answers it with INTERNAL
-//! ("failed to decode Protobuf message: …"), which tells a client to retry or blame the server.
-//! [`DecodeErrorsAreInvalid`] relabels exactly those answers INVALID_ARGUMENT and says which RPC
-//! and which request message they were about, keeping tonic's detail (the field that failed).
+//! A request that cannot be decoded is the client's fault, but tonic answers it with INTERNAL
+//! ("failed to decode Protobuf message: …", "Unexpected EOF decoding stream.", "Missing request
+//! message."), which tells a client to retry or blame the server. [`DecodeErrorsAreInvalid`]
+//! relabels exactly those answers INVALID_ARGUMENT and says which RPC and which request message
+//! they were about, keeping tonic's detail (the field that failed). A message with the compressed
+//! flag but no `grpc-encoding` stays INTERNAL: the gRPC specification asks for that.
 //!
 //! The request message is named after the method, `<package>.<Method>Request`: buf's STANDARD
 //! lint (`RPC_REQUEST_STANDARD_NAME`) holds every newsline RPC to that, and a test checks it
@@ -21,10 +23,12 @@ use http::{Request, Response};
 use tonic::{Code, Status, server::NamedService};
 use tower::Service;
 
-/// How tonic's decode failures begin.
+/// How prost's decode failures begin, as tonic reports them.
 pub const DECODE_FAILURE: &str = "failed to decode Protobuf message";
-/// The same, percent-encoded as `grpc-message` carries it.
-const DECODE_FAILURE_ENCODED: &[u8] = b"failed%20to%20decode%20Protobuf%20message";
+/// tonic's words for a body that ends inside a gRPC message.
+const CUT_OFF: &str = "Unexpected EOF decoding stream.";
+/// tonic's words for a unary call whose body holds no message.
+const MISSING: &str = "Missing request message.";
 
 /// Wraps a generated gRPC server so that undecodable requests are answered INVALID_ARGUMENT.
 #[derive(Clone, Debug)]
@@ -66,16 +70,29 @@ where
     }
 }
 
+/// Whether `status` is tonic's answer to a request message it could not read.
+pub fn is_undecodable(status: &Status) -> bool {
+    status.code() == Code::Internal
+        && (status.message().starts_with(DECODE_FAILURE)
+            || status.message() == CUT_OFF
+            || status.message() == MISSING)
+}
+
 /// The status for a request message of the method at `path` (`/<package>.<Service>/<Method>`)
-/// that tonic could not decode, given tonic's `detail` ("failed to decode Protobuf message: …").
-/// For a client stream, `which` says which message of the stream it was.
+/// that tonic could not read, given tonic's `detail` (see [`is_undecodable`]). For a client
+/// stream, `which` says which message of the stream it was.
 pub fn undecodable_message(path: &str, which: Option<u64>, detail: &str) -> Status {
     let (rpc, request_type) = describe(path);
-    let message = match which {
-        Some(index) => format!(
-            "{rpc}: message {index} of the stream is not a valid {request_type}: {detail}"
+    let subject = match which {
+        Some(index) => format!("message {index} of the stream"),
+        None => "the request".to_owned(),
+    };
+    let message = match detail {
+        CUT_OFF => format!(
+            "{rpc}: {subject} ends inside a gRPC message: its length prefix promises more bytes than were sent"
         ),
-        None => format!("{rpc}: the request is not a valid {request_type}: {detail}"),
+        MISSING => format!("{rpc}: {subject} holds no message; send one {request_type}"),
+        _ => format!("{rpc}: {subject} is not a valid {request_type}: {detail}"),
     };
     Status::invalid_argument(message)
 }
@@ -99,16 +116,16 @@ fn relabel<B>(path: &str, response: &mut Response<B>) {
     let internal = headers
         .get(Status::GRPC_STATUS)
         .is_some_and(|status| status.as_bytes() == (Code::Internal as i32).to_string().as_bytes());
-    let decode_failure = headers
-        .get(Status::GRPC_MESSAGE)
-        .is_some_and(|message| message.as_bytes().starts_with(DECODE_FAILURE_ENCODED));
-    if !(internal && decode_failure) {
+    if !internal {
         return;
     }
-    let detail = Status::from_header_map(headers)
-        .map(|status| status.message().to_owned())
-        .unwrap_or_else(|| DECODE_FAILURE.to_owned());
-    if undecodable_message(path, None, &detail)
+    let Some(status) = Status::from_header_map(headers) else {
+        return;
+    };
+    if !is_undecodable(&status) {
+        return;
+    }
+    if undecodable_message(path, None, status.message())
         .add_header(headers)
         .is_err()
     {
@@ -158,10 +175,33 @@ mod tests {
         );
         let not_found = answered(GET_ENTITY, Status::not_found(DECODE_FAILURE));
         assert_eq!(not_found.code(), Code::NotFound);
+        // The gRPC specification asks for INTERNAL here.
+        let compressed = "protocol error: received message with compressed-flag but no grpc-encoding was specified";
+        assert_eq!(
+            answered(GET_ENTITY, Status::internal(compressed)).code(),
+            Code::Internal
+        );
         let ok = Response::new(());
         let mut relabelled = Response::new(());
         relabel(GET_ENTITY, &mut relabelled);
         assert_eq!(ok.headers(), relabelled.headers());
+    }
+
+    #[test]
+    fn cut_off_and_missing_messages_are_the_client_s_fault_too() {
+        let cut_off = answered(GET_ENTITY, Status::internal(CUT_OFF));
+        assert_eq!(cut_off.code(), Code::InvalidArgument);
+        assert!(
+            cut_off.message().contains("length prefix"),
+            "{}",
+            cut_off.message()
+        );
+        let missing = answered(GET_ENTITY, Status::internal(MISSING));
+        assert_eq!(missing.code(), Code::InvalidArgument);
+        assert_eq!(
+            missing.message(),
+            "newsline.v1.QueryService/GetEntity: the request holds no message; send one newsline.v1.GetEntityRequest"
+        );
     }
 
     #[test]

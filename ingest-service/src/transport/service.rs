@@ -13,7 +13,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, Request, Response, Status, Streaming};
 
-use newsline_security::decode_errors::{DECODE_FAILURE, undecodable_message};
+use newsline_security::decode_errors::{is_undecodable, undecodable_message};
 
 use super::{
     guard::{STREAM_PATH, invalid_text_error},
@@ -161,17 +161,15 @@ async fn ingest_one(
             result: Some(outcome.into()),
             error: None,
         },
-        Err(status) => {
-            IngestDocumentsResponse {
-                index,
-                tag,
-                result: None,
-                error: Some(DocumentError {
-                    code: status.code() as i32,
-                    message: status.message().to_string(),
-                }),
-            }
-        }
+        Err(status) => IngestDocumentsResponse {
+            index,
+            tag,
+            result: None,
+            error: Some(DocumentError {
+                code: status.code() as i32,
+                message: status.message().to_string(),
+            }),
+        },
     }
 }
 
@@ -180,7 +178,7 @@ async fn ingest_one(
 /// here, so this is the fallback for servers built without it.
 fn unreadable_message(status: Status, index: u64, max_document_bytes: usize) -> Status {
     match status.code() {
-        Code::Internal if status.message().starts_with(DECODE_FAILURE) => {
+        _ if is_undecodable(&status) => {
             let refused = undecodable_message(STREAM_PATH, Some(index), status.message());
             Status::invalid_argument(format!(
                 "{}. Documents before it were ingested",
