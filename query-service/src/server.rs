@@ -7,7 +7,7 @@ use std::{
 };
 
 use anyhow::Context;
-use newsline_security::RequireToken;
+use newsline_security::{DecodeErrorsAreInvalid, RequireToken};
 use prost::Message;
 
 use newsline_proto::v1::{
@@ -24,7 +24,6 @@ use crate::{
     storage::BatchLog,
     transport::{
         convert::batch_from_wire,
-        decode_errors::DecodeErrorsAreInvalid,
         query::QueryApi,
         sink::{SharedLog, SinkApi},
     },

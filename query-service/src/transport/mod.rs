@@ -2,7 +2,6 @@
 
 pub mod convert;
 mod deadline;
-pub mod decode_errors;
 pub mod query;
 pub mod sink;
 mod status;
