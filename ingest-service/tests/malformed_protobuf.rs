@@ -331,3 +331,60 @@ async fn an_undecodable_message_in_a_bulk_stream_costs_only_its_own_answer() {
     ingest.stop().await;
     query.stop().await;
 }
+
+/// The parts of `google.protobuf.FileDescriptorSet` that say which message each RPC takes.
+mod descriptor {
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct FileSet {
+        #[prost(message, repeated, tag = "1")]
+        pub file: Vec<File>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct File {
+        #[prost(string, tag = "2")]
+        pub package: String,
+        #[prost(message, repeated, tag = "6")]
+        pub service: Vec<Service>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Service {
+        #[prost(string, tag = "1")]
+        pub name: String,
+        #[prost(message, repeated, tag = "2")]
+        pub method: Vec<Method>,
+    }
+
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Method {
+        #[prost(string, tag = "1")]
+        pub name: String,
+        #[prost(string, tag = "2")]
+        pub input_type: String,
+    }
+}
+
+/// The error messages name each RPC's request message by the method's name; every newsline RPC
+/// must take the message so named, or the messages would point at the wrong type.
+#[test]
+fn every_rpc_takes_the_request_message_its_errors_name() {
+    let set = descriptor::FileSet::decode(newsline_proto::FILE_DESCRIPTOR_SET).unwrap();
+    let mut methods = 0;
+    for file in &set.file {
+        for service in &file.service {
+            for method in &service.method {
+                let path = format!("/{}.{}/{}", file.package, service.name, method.name);
+                let (_, named) = newsline_security::decode_errors::describe(&path);
+                assert_eq!(
+                    format!(".{named}"),
+                    method.input_type,
+                    "{path} takes another message than its errors name"
+                );
+                methods += 1;
+            }
+        }
+    }
+    // IngestService 3, QueryService 8, RecordSinkService 1.
+    assert!(methods >= 12, "only {methods} RPCs in the descriptor set");
+}
