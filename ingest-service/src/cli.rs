@@ -3,6 +3,8 @@
 
 use std::process::ExitCode;
 
+use newsline_security::healthcheck;
+
 use crate::config::{HealthcheckArgs, IngestArgs, ServeArgs, ServeConfig};
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
@@ -65,9 +67,13 @@ pub fn healthcheck(args: HealthcheckArgs) -> ExitCode {
         },
         None => None,
     };
-    let check = crate::healthcheck::check_with_tls(&args.addr, &args.service, within, tls);
+    let check = healthcheck::check_with_tls(&args.addr, &args.service, within, tls);
     match runtime.block_on(check) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(healthcheck::ServingStatus::Serving) => ExitCode::SUCCESS,
+        Ok(status) => {
+            eprintln!("unhealthy: {} reports {}", args.addr, status.as_str_name());
+            ExitCode::FAILURE
+        }
         Err(reason) => {
             eprintln!("unhealthy: {reason}");
             ExitCode::FAILURE

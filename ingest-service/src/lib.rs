@@ -3,7 +3,6 @@
 pub mod cli;
 pub mod config;
 pub mod extract;
-pub mod healthcheck;
 pub mod ingest;
 pub mod ingest_cmd;
 pub mod parse;

@@ -2,13 +2,14 @@
 //! compared in constant time and never printed, a service wrapper that answers UNAUTHENTICATED
 //! without detail, the client-side interceptor that sends a token, and rustls TLS settings read
 //! from PEM files. Also what both servers share about requests that cannot be decoded
-//! ([`decode_errors`]).
+//! ([`decode_errors`]) and the one gRPC health check both binaries run ([`healthcheck`]).
 //!
 //! Health and reflection are left open on purpose: container health checks call them without
 //! credentials. Wrap only the services that need a token.
 
 mod auth;
 pub mod decode_errors;
+pub mod healthcheck;
 mod tls;
 mod token;
 
