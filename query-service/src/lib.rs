@@ -6,7 +6,6 @@
 
 pub mod config;
 pub mod domain;
-pub mod healthcheck;
 pub mod server;
 pub mod shutdown;
 pub mod storage;
@@ -14,4 +13,5 @@ pub mod telemetry;
 pub mod transport;
 
 pub use config::Config;
+pub use newsline_security::healthcheck;
 pub use server::{QUERY_SERVICE, RECORD_SINK_SERVICE, run, run_with};

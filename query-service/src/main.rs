@@ -133,7 +133,10 @@ async fn main() -> ExitCode {
                 Some(ca) => Some(newsline_security::client_tls(ca, None)?),
                 None => None,
             };
-            healthcheck::check_with_tls(&addr, &service, tls).await
+            anyhow::Ok(
+                healthcheck::check_with_tls(&addr, &service, healthcheck::DEFAULT_WITHIN, tls)
+                    .await?,
+            )
         }
         .await
         {
