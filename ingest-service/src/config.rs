@@ -9,6 +9,9 @@ use tonic::transport::ServerTlsConfig;
 
 use crate::{ingest::DEFAULT_MAX_DOCUMENT_BYTES, publish::PublisherConfig};
 
+/// Calls one connection may have open at once, unless `--max-concurrent-streams` says otherwise.
+pub const DEFAULT_MAX_CONCURRENT_STREAMS: u32 = 1024;
+
 /// The environment variable holding the write token itself (rather than a file naming it).
 pub const TOKEN_ENV: &str = "NEWSLINE_TOKEN";
 /// The environment variable holding the query service's write token itself.
@@ -129,6 +132,10 @@ pub struct ServeArgs {
     /// How long a shutdown waits for open connections, in milliseconds.
     #[arg(long, env = "NEWSLINE_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
     pub shutdown_grace_ms: u64,
+    /// How many calls one connection may have open at once; a client's further calls wait
+    /// until one ends.
+    #[arg(long, env = "NEWSLINE_MAX_CONCURRENT_STREAMS", default_value_t = DEFAULT_MAX_CONCURRENT_STREAMS, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_streams: u32,
     #[command(flatten)]
     pub publish: PublishArgs,
     #[command(flatten)]
@@ -193,6 +200,8 @@ pub struct ServeConfig {
     /// How long a shutdown waits for open connections before it stops regardless (a client that
     /// connected and never spoke would otherwise hold it forever).
     pub shutdown_grace: Duration,
+    /// Calls one connection may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
+    pub max_concurrent_streams: u32,
 }
 
 impl ServeConfig {
@@ -208,6 +217,7 @@ impl ServeConfig {
             token: None,
             tls: None,
             shutdown_grace: Duration::from_secs(10),
+            max_concurrent_streams: DEFAULT_MAX_CONCURRENT_STREAMS,
         }
     }
 }
@@ -243,6 +253,7 @@ impl TryFrom<&ServeArgs> for ServeConfig {
             token,
             tls,
             shutdown_grace: Duration::from_millis(args.shutdown_grace_ms),
+            max_concurrent_streams: args.max_concurrent_streams,
         })
     }
 }
