@@ -19,6 +19,9 @@ pub struct Cli {
 pub enum Command {
     /// Runs the benchmarks and writes results.json and results.md.
     Run(Box<RunArgs>),
+    /// The soak test: continuous ingest and publishing, concurrent timelines and watchers
+    /// against the real services; writes soak.json and soak.md and fails on any error.
+    Soak(SoakArgs),
     /// The ceiling server (started by `run` as a child process).
     #[command(hide = true)]
     CeilingServe(CeilingArgs),
@@ -255,6 +258,77 @@ impl Settings {
     }
 }
 
+#[derive(Clone, Debug, Args, serde::Serialize)]
+pub struct SoakArgs {
+    /// Seconds of load.
+    #[arg(long, default_value_t = 60.0, value_parser = parse_positive_seconds)]
+    pub seconds: f64,
+    /// Concurrent `StreamTimeline` clients, each in a closed loop on its own connection.
+    #[arg(long, default_value_t = 200)]
+    pub streams: usize,
+    /// `WatchTimeline` watchers connected for the whole run.
+    #[arg(long, default_value_t = 20)]
+    pub watchers: usize,
+    /// Documents per second sent through `IngestDocuments` (0: no ingest).
+    #[arg(long, default_value_t = 50.0)]
+    pub ingest_rate: f64,
+    /// Synthetic events per second published directly through `RecordSinkService/Publish`
+    /// (0: none).
+    #[arg(long, default_value_t = 2_000)]
+    pub publish_rate: u64,
+    /// Synthetic events published before the watchers connect, so that they replay some.
+    #[arg(long, default_value_t = 5_000)]
+    pub preload: u64,
+    /// Seed of the synthetic data and of the clients' choices.
+    #[arg(long, default_value_t = 20_151_118)]
+    pub seed: u64,
+    /// Where `query-service` and `ingest-service` are; by default beside this binary.
+    #[arg(long)]
+    pub bin_dir: Option<PathBuf>,
+    /// The gold corpus (folders of NNN.txt + NNN.json).
+    #[arg(long, default_value = "../shared/corpus")]
+    pub corpus_dir: PathBuf,
+    /// The seed pages.
+    #[arg(long, default_value = "../shared/seeds")]
+    pub seeds_dir: PathBuf,
+    /// The extraction's gazetteers.
+    #[arg(long, default_value = "ingest-service/data")]
+    pub gazetteer_dir: PathBuf,
+    /// Where soak.json, soak.md and the child logs go.
+    #[arg(long, default_value = "target/bench/soak")]
+    pub out_dir: PathBuf,
+}
+
+impl SoakArgs {
+    /// Fills in the binaries' folder (beside this binary unless given).
+    pub fn resolved(mut self) -> anyhow::Result<SoakArgs> {
+        if self.bin_dir.is_none() {
+            self.bin_dir = std::env::current_exe()?.parent().map(PathBuf::from);
+        }
+        if !self.ingest_rate.is_finite() || self.ingest_rate < 0.0 {
+            anyhow::bail!("--ingest-rate must be 0 or more documents per second");
+        }
+        if self.streams == 0 && self.watchers == 0 {
+            anyhow::bail!("--streams and --watchers are both 0: nothing would read");
+        }
+        Ok(self)
+    }
+
+    pub fn bin_dir(&self) -> PathBuf {
+        self.bin_dir.clone().unwrap_or_default()
+    }
+}
+
+fn parse_positive_seconds(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return Err(format!("{text:?}: seconds must be above 0"));
+    }
+    Ok(seconds)
+}
+
 #[derive(Clone, Debug, Args)]
 pub struct CeilingArgs {
     #[arg(long)]
@@ -307,6 +381,29 @@ mod tests {
             parse_watch_load("ax5")
                 .unwrap_err()
                 .contains("watcher count")
+        );
+    }
+
+    #[test]
+    fn soak_defaults_are_the_issue_s_load_and_bad_durations_say_why() {
+        let cli = Cli::try_parse_from(["newsline-bench", "soak"]).expect("valid flags");
+        let Command::Soak(args) = cli.command else {
+            panic!("expected soak");
+        };
+        assert_eq!((args.seconds, args.streams, args.watchers), (60.0, 200, 20));
+        let error = Cli::try_parse_from(["newsline-bench", "soak", "--seconds", "0"])
+            .expect_err("zero seconds")
+            .to_string();
+        assert!(error.contains("above 0"), "{error}");
+        let args = SoakArgs {
+            ingest_rate: -1.0,
+            ..args
+        };
+        assert!(
+            args.resolved()
+                .unwrap_err()
+                .to_string()
+                .contains("--ingest-rate")
         );
     }
 

@@ -11,6 +11,17 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", report.markdown());
             eprintln!("results written to {}", out_dir.display());
         }
+        Command::Soak(args) => {
+            let report = newsline_bench::scenario::soak::run(args.resolved()?).await?;
+            println!("{}", report.markdown());
+            eprintln!(
+                "results written to {}",
+                report.settings.out_dir.join("soak.json").display()
+            );
+            if !report.passed {
+                anyhow::bail!("the soak failed: {}", report.failures.join("; "));
+            }
+        }
         Command::CeilingServe(args) => newsline_bench::ceiling_serve(args).await?,
     }
     Ok(())

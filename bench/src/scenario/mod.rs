@@ -2,6 +2,7 @@
 
 pub mod extraction;
 pub mod ingest;
+pub mod soak;
 pub mod store;
 pub mod timeline;
 pub mod watch;
