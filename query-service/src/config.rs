@@ -14,6 +14,9 @@ pub struct Config {
     pub max_message_bytes: usize,
     /// Where the log of published batches lives; `None` keeps everything in memory only.
     pub data_dir: Option<PathBuf>,
+    /// The log is compacted into a snapshot once it is this big and bigger than the last
+    /// snapshot.
+    pub compact_after_bytes: u64,
     /// Publishing (`RecordSinkService`) needs this token when set.
     pub write_token: Option<Token>,
     /// Reading (`QueryService`) needs this token, or the write token, when set.
@@ -33,6 +36,7 @@ impl Default for Config {
             stream_buffer: 256,
             max_message_bytes: 64 * 1024 * 1024,
             data_dir: None,
+            compact_after_bytes: 64 * 1024 * 1024,
             write_token: None,
             read_token: None,
             tls: None,

@@ -40,6 +40,10 @@ enum Command {
         /// in memory only.
         #[arg(long, env = "NEWSLINE_DATA_DIR")]
         data_dir: Option<PathBuf>,
+        /// Compact the data log into a snapshot once it holds this many bytes and more than the
+        /// last snapshot, so a restart reads about the live data only.
+        #[arg(long, env = "NEWSLINE_COMPACT_AFTER_BYTES", default_value_t = Config::default().compact_after_bytes, value_parser = clap::value_parser!(u64).range(1..))]
+        compact_after_bytes: u64,
         /// A file holding the token publishing (RecordSinkService) needs, or the token itself in
         /// NEWSLINE_TOKEN; without either, publishing is open.
         #[arg(long, env = "NEWSLINE_TOKEN_FILE")]
@@ -88,6 +92,7 @@ async fn main() -> ExitCode {
             stream_buffer,
             max_message_bytes,
             data_dir,
+            compact_after_bytes,
             token_file,
             read_token_file,
             tls_cert,
@@ -104,6 +109,7 @@ async fn main() -> ExitCode {
                     stream_buffer,
                     max_message_bytes,
                     data_dir,
+                    compact_after_bytes,
                     write_token: secret("NEWSLINE_TOKEN", token_file.as_deref())?,
                     read_token: secret("NEWSLINE_READ_TOKEN", read_token_file.as_deref())?,
                     tls: match (&tls_cert, &tls_key) {

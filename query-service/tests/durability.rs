@@ -180,7 +180,7 @@ async fn a_torn_tail_is_cut_with_a_warning_and_the_start_goes_on() {
     let server = start_in_process(dir.path()).await;
     server.publish((1..=3).map(numbered_batch).collect()).await;
     server.stop().await;
-    let log = dir.path().join("batches.log");
+    let log = current_log(dir.path());
     let intact = std::fs::metadata(&log).unwrap().len();
     // Half a record, as a crash in the middle of a write leaves it.
     let mut bytes = std::fs::read(&log).unwrap();
@@ -215,6 +215,20 @@ async fn a_data_folder_in_use_is_refused() {
         .expect_err("a second server on the same folder");
     assert!(format!("{error:#}").contains("in use"), "{error:#}");
     server.stop().await;
+}
+
+/// The batch log being appended to: the one of the highest generation.
+fn current_log(data_dir: &Path) -> std::path::PathBuf {
+    let mut logs: Vec<_> = std::fs::read_dir(data_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("batches-") && name.ends_with(".log")
+        })
+        .collect();
+    logs.sort();
+    logs.pop().expect("a batch log")
 }
 
 /// The binary serving on a fresh port with `data_dir`.

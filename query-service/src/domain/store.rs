@@ -36,6 +36,11 @@ use super::{
     validate::validate_batch,
 };
 
+// A child module: the snapshot reads and rebuilds the store's private state.
+#[path = "snapshot.rs"]
+mod snapshot;
+pub use snapshot::{SnapshotEntity, StoreSnapshot};
+
 /// Mixes integer keys that are already hashes or dense indexes; SipHash would cost more than the
 /// lookups it guards.
 #[derive(Default, Clone, Copy)]

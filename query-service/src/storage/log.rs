@@ -21,27 +21,21 @@ use std::{
 const MAGIC: &[u8; 8] = b"NLBATCH1";
 const HEADER_BYTES: usize = 8;
 /// Larger than any batch the server accepts; a longer length is garbage.
-const MAX_RECORD_BYTES: usize = 1 << 30;
-const LOG_FILE: &str = "batches.log";
-const LOCK_FILE: &str = "lock";
+pub(super) const MAX_RECORD_BYTES: usize = 1 << 30;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
-    #[error("cannot use the data folder {dir}: {source}")]
-    Io { dir: String, source: io::Error },
-    #[error("the data folder {dir} is in use by another process")]
-    Locked { dir: String },
+    #[error("cannot use the data log {path}: {source}")]
+    Io { path: String, source: io::Error },
     #[error("{path} is not a newsline batch log (wrong magic bytes)")]
     NotALog { path: String },
 }
 
-/// The log, open for appending.
+/// One log file, open for appending.
 #[derive(Debug)]
 pub struct BatchLog {
     file: File,
     path: PathBuf,
-    /// Held for the life of the log: two processes appending to one log would interleave.
-    _lock: File,
     bytes: u64,
     /// Set by a failed write or sync: what reached the disk is then unknown (a failed fsync may
     /// have dropped dirty pages), so nothing more is accepted until a restart replays the log.
@@ -59,37 +53,19 @@ pub struct Opened {
 }
 
 impl BatchLog {
-    /// Opens (creating if needed) the log in `dir`, reads every intact record and cuts off a
-    /// torn or corrupt tail.
-    pub fn open(dir: &Path) -> Result<Opened, LogError> {
+    /// Opens (creating if needed) the log at `path`, reads every intact record and cuts off a
+    /// torn or corrupt tail. The caller syncs the folder when the file is new.
+    pub fn open(path: &Path) -> Result<Opened, LogError> {
         let io_error = |source| LogError::Io {
-            dir: dir.display().to_string(),
+            path: path.display().to_string(),
             source,
         };
-        std::fs::create_dir_all(dir).map_err(io_error)?;
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join(LOCK_FILE))
-            .map_err(io_error)?;
-        match fs4::FileExt::try_lock(&lock) {
-            Ok(()) => {}
-            Err(fs4::TryLockError::WouldBlock) => {
-                return Err(LogError::Locked {
-                    dir: dir.display().to_string(),
-                });
-            }
-            Err(fs4::TryLockError::Error(source)) => return Err(io_error(source)),
-        }
-        let path = dir.join(LOG_FILE);
-        let created = !path.exists();
         let mut file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .read(true)
             .write(true)
-            .open(&path)
+            .open(path)
             .map_err(io_error)?;
         let mut contents = Vec::new();
         file.read_to_end(&mut contents).map_err(io_error)?;
@@ -99,12 +75,6 @@ impl BatchLog {
             file.seek(SeekFrom::Start(0)).map_err(io_error)?;
             file.write_all(MAGIC).map_err(io_error)?;
             file.sync_all().map_err(io_error)?;
-            if created {
-                // The new file's name must survive a crash too.
-                File::open(dir)
-                    .and_then(|d| d.sync_all())
-                    .map_err(io_error)?;
-            }
             contents = MAGIC.to_vec();
         } else if &contents[..MAGIC.len()] != MAGIC {
             return Err(LogError::NotALog {
@@ -122,14 +92,18 @@ impl BatchLog {
         Ok(Opened {
             log: BatchLog {
                 file,
-                path,
-                _lock: lock,
+                path: path.to_path_buf(),
                 bytes: intact,
                 failed: None,
             },
             records,
             truncated_bytes,
         })
+    }
+
+    /// Whether an earlier write failed, so the log accepts nothing more.
+    pub fn has_failed(&self) -> bool {
+        self.failed.is_some()
     }
 
     /// Appends one record and syncs it to disk; when this returns `Ok` the record survives a
@@ -150,10 +124,7 @@ impl BatchLog {
                 ),
             ));
         }
-        let mut record = Vec::with_capacity(HEADER_BYTES + payload.len());
-        record.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-        record.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
-        record.extend_from_slice(payload);
+        let record = frame(payload);
         let written = self
             .file
             .write_all(&record)
@@ -182,8 +153,17 @@ impl BatchLog {
     }
 }
 
+/// One record as the log frames it.
+pub(super) fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut record = Vec::with_capacity(HEADER_BYTES + payload.len());
+    record.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    record.extend_from_slice(&crc32fast::hash(payload).to_le_bytes());
+    record.extend_from_slice(payload);
+    record
+}
+
 /// The intact records at the start of `body` and how many bytes they take.
-fn read_records(body: &[u8]) -> (Vec<Vec<u8>>, usize) {
+pub(super) fn read_records(body: &[u8]) -> (Vec<Vec<u8>>, usize) {
     let mut records = Vec::new();
     let mut offset = 0;
     while let Some(header) = body.get(offset..offset + HEADER_BYTES) {
@@ -209,8 +189,10 @@ fn read_records(body: &[u8]) -> (Vec<Vec<u8>>, usize) {
 mod tests {
     use super::*;
 
+    const LOG_FILE: &str = "batches.log";
+
     fn reopen(dir: &Path) -> Opened {
-        BatchLog::open(dir).unwrap()
+        BatchLog::open(&dir.join(LOG_FILE)).unwrap()
     }
 
     #[test]
@@ -227,16 +209,6 @@ mod tests {
         let lengths: Vec<_> = opened.records.iter().map(Vec::len).collect();
         assert_eq!(lengths, [0, 100, 200, 300, 400]);
         assert!(opened.records[3].iter().all(|&b| b == 3));
-    }
-
-    #[test]
-    fn a_second_process_cannot_open_the_same_folder() {
-        let dir = tempfile::tempdir().unwrap();
-        let _first = reopen(dir.path());
-        assert!(matches!(
-            BatchLog::open(dir.path()),
-            Err(LogError::Locked { .. })
-        ));
     }
 
     #[test]
@@ -298,7 +270,7 @@ mod tests {
         drop(opened);
         std::fs::write(&path, b"something else entirely").unwrap();
         assert!(matches!(
-            BatchLog::open(dir.path()),
+            BatchLog::open(&path),
             Err(LogError::NotALog { .. })
         ));
         // A magic torn half-way: nothing was ever acknowledged, so it starts afresh.

@@ -1,6 +1,6 @@
 //! `newsline.v1.RecordSinkService`.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use newsline_proto::v1::{self as pb, record_sink_service_server::RecordSinkService};
 use prost::Message;
@@ -10,11 +10,11 @@ use tonic::{Request, Response, Status, Streaming};
 use super::{ResponseStream, convert::batch_from_wire, spawn_stream};
 use crate::{
     domain::{DomainError, Store},
-    storage::BatchLog,
+    storage::Storage,
 };
 
-/// The data log, shared by every publish stream.
-pub type SharedLog = Arc<Mutex<BatchLog>>;
+/// The data folder, shared by every publish stream.
+pub type SharedLog = Arc<Storage>;
 
 const ACK_BUFFER: usize = 16;
 
@@ -56,14 +56,21 @@ async fn apply(
         let (Some(log), Some(encoded)) = (log, encoded) else {
             return store.publish(batch);
         };
-        // One lock around applying and logging keeps the log in the order batches were applied.
-        let mut log = log.lock().unwrap_or_else(PoisonError::into_inner);
-        let outcome = store.publish(batch)?;
-        if !outcome.duplicate {
-            log.append(&encoded).map_err(|error| DomainError::Storage {
-                reason: error.to_string(),
-            })?;
-        }
+        let outcome = {
+            // One lock around applying and logging keeps the log in the order batches were
+            // applied.
+            let mut appending = log.log();
+            let outcome = store.publish(batch)?;
+            if !outcome.duplicate {
+                appending
+                    .append(&encoded)
+                    .map_err(|error| DomainError::Storage {
+                        reason: error.to_string(),
+                    })?;
+            }
+            outcome
+        };
+        log.compact_in_background_if_due(&store);
         Ok(outcome)
     };
     match tokio::task::spawn_blocking(durable_publish).await {
