@@ -685,9 +685,18 @@ fn merge_relative_years(sentence: &str, found: Vec<Found>, base: Option<u16>) ->
 /// A line that is nothing but a date (a listing page's item date, BelTA's "21 April 2024, 09:57",
 /// an agency dateline "MINSK, February 4."): the date it gives, for `DateResolver::set_now`.
 pub fn date_line(sentence: &str) -> Option<PartialDate> {
-    let tokens = tokens::tokenize(sentence);
-    let found = grammar::find(sentence, &tokens);
-    let [one] = found.as_slice() else { return None };
+    // A day is written in digits: without any, there is nothing to tokenize.
+    if !has_digit(sentence) {
+        return None;
+    }
+    date_line_scanned(sentence, &scan(sentence))
+}
+
+/// [`date_line`] for a sentence already [`scan`]ned.
+pub fn date_line_scanned(sentence: &str, scanned: &ScannedDates) -> Option<PartialDate> {
+    let [one] = scanned.found.as_slice() else {
+        return None;
+    };
     let Raw::Absolute { start, end } = one.raw else {
         return None;
     };
@@ -724,6 +733,10 @@ pub fn date_line(sentence: &str) -> Option<PartialDate> {
         month: start.month.unwrap_or(0),
         day: start.day.unwrap_or(0),
     })
+}
+
+fn has_digit(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_digit())
 }
 
 /// news.by pages begin with " date 2019-12-13": the page's date line, not always right.
@@ -839,7 +852,8 @@ pub fn reference_year(
     }
     let mut evidence: Option<u16> = None;
     for sentence in sentences_of(article_text) {
-        if contains_phrase(&FORWARD_CUES, sentence) {
+        // Every year is written in digits.
+        if !has_digit(sentence) || contains_phrase(&FORWARD_CUES, sentence) {
             continue;
         }
         let completed = contains_phrase(&COMPLETED_CUES, sentence);

@@ -16,8 +16,8 @@ use lexicon::{CUES, CueClass, Hit, TRIGGERS, TriggerKind, TriggerRole};
 
 use super::amounts::{FoundAmount, find_amounts};
 use super::dates::{
-    DateCue, DateMention, DateResolver, ScannedDates, date_line, latest_reported, page_date,
-    reference_year, scan,
+    DateCue, DateMention, DateResolver, ScannedDates, date_line, date_line_scanned,
+    latest_reported, page_date, reference_year, scan,
 };
 use super::model::{
     AnalyzedArticle, DateRange, Entity, EntityKind, Event, EventKind, Mention, PartialDate,
@@ -455,11 +455,23 @@ pub fn extract_events(
     entities: &BTreeMap<String, Entity>,
     published: Option<PartialDate>,
 ) -> Vec<Event> {
-    let text = &article.article.text;
     let (reference, source) = match article.article.reference_year {
         Some(year) => (Some(year), article.article.reference_year_source),
-        None => reference_year(text, published),
+        None => reference_year(&article.article.text, published),
     };
+    extract_events_in_year(article, entities, published, reference, source)
+}
+
+/// [`extract_events`] once the article's reference year is known (`None` when none was found),
+/// so that the pipeline, which has just looked for it, does not look again.
+pub fn extract_events_in_year(
+    article: &AnalyzedArticle,
+    entities: &BTreeMap<String, Entity>,
+    published: Option<PartialDate>,
+    reference: Option<u16>,
+    source: YearSource,
+) -> Vec<Event> {
+    let text = &article.article.text;
     let now = published
         .filter(|p| p.day != 0)
         .or_else(|| page_date(text).filter(|d| d.year == 0 || Some(d.year) == reference));
@@ -523,7 +535,11 @@ pub fn extract_events(
                 });
             }
             body_start += len;
-        } else if let Some(date) = date_line(&raw_sentence[body_start..]) {
+        } else if let Some(date) = if body_start == 0 {
+            date_line_scanned(raw_sentence, &scans[index])
+        } else {
+            date_line(&raw_sentence[body_start..])
+        } {
             // A listing page's item date dates the items below it.
             resolver.set_now(date, true);
             previous = Previous {

@@ -230,5 +230,11 @@ fn extract_article_events(
     entities: &BTreeMap<String, Entity>,
     published: Option<PartialDate>,
 ) -> Vec<Event> {
-    events::extract_events(article, entities, published)
+    events::extract_events_in_year(
+        article,
+        entities,
+        published,
+        article.article.reference_year,
+        article.article.reference_year_source,
+    )
 }

@@ -707,7 +707,14 @@ impl<'a> Matcher<'a> {
         if !self.at(i)?.classes.contains(&WordClass::AnaphorStart) {
             return None;
         }
+        let first = self.word(i);
         'patterns: for (words, mode) in &LEXICON.anaphora {
+            // Most start words ("the", "on", "after") begin few patterns: skip the others at once.
+            if let Some(Some(w)) = words.first()
+                && first != Some(w.as_str())
+            {
+                continue;
+            }
             let mut j = i;
             let mut k = 0;
             while k < words.len() {

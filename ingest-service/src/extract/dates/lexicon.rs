@@ -1,7 +1,8 @@
 //! The date vocabulary, loaded once from `data/dates_lexicon.tsv` and `data/dates_forward_cues.txt`.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
@@ -45,8 +46,9 @@ pub enum AnaphorMode {
 pub type AnaphorPattern = (Vec<Option<String>>, AnaphorMode);
 
 pub struct Lexicon {
-    /// Sorted by word, for a binary search without hashing.
-    words: Vec<(String, Vec<WordClass>)>,
+    /// Looked up for every word of every sentence, most of them absent: a cheap hash beats a
+    /// binary search of string comparisons.
+    words: FxHashMap<String, Vec<WordClass>>,
     pub forward_cues: Vec<String>,
     pub anaphora: Vec<AnaphorPattern>,
 }
@@ -72,9 +74,7 @@ class_of!(part_in, Part, Part);
 
 impl Lexicon {
     pub fn classes(&self, word: &str) -> &[WordClass] {
-        self.words
-            .binary_search_by(|(w, _)| w.as_str().cmp(word))
-            .map_or(&[], |i| self.words[i].1.as_slice())
+        self.words.get(word).map_or(&[], Vec::as_slice)
     }
 
     pub fn weekday(&self, word: &str) -> Option<u8> {
@@ -123,7 +123,7 @@ fn data_lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 pub fn parse_lexicon(tsv: &str, forward: &str, anaphora: &str) -> Lexicon {
-    let mut words: HashMap<String, Vec<WordClass>> = HashMap::new();
+    let mut words: FxHashMap<String, Vec<WordClass>> = FxHashMap::default();
     for line in data_lines(tsv) {
         let mut fields = line.split('\t');
         let (Some(word), Some(class), Some(value)) = (fields.next(), fields.next(), fields.next())
@@ -161,11 +161,6 @@ pub fn parse_lexicon(tsv: &str, forward: &str, anaphora: &str) -> Lexicon {
             }
         }
     }
-    let words = words
-        .into_iter()
-        .collect::<std::collections::BTreeMap<_, _>>()
-        .into_iter()
-        .collect();
     Lexicon {
         words,
         forward_cues,
