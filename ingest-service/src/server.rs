@@ -40,8 +40,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     // Checked first: nothing is started yet that a bad certificate would leave running.
-    let mut builder = tonic::transport::Server::builder()
-        .max_concurrent_streams(config.max_concurrent_streams);
+    let mut builder =
+        tonic::transport::Server::builder().max_concurrent_streams(config.max_concurrent_streams);
     if let Some(tls) = config.tls.clone() {
         builder = builder
             .tls_config(tls)
