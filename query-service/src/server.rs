@@ -25,6 +25,7 @@ use crate::{
     transport::{
         convert::batch_from_wire,
         query::QueryApi,
+        routes::EncodedTimelines,
         sink::{SharedLog, SinkApi},
     },
 };
@@ -91,13 +92,16 @@ pub async fn run_with(
             .collect(),
         None => Vec::new(),
     };
-    let query = QueryServiceServer::new(QueryApi::new(
+    let query_api = Arc::new(QueryApi::new(
         store.clone(),
         token.clone(),
         config.stream_buffer,
-    ))
-    .max_decoding_message_size(config.max_message_bytes)
-    .max_encoding_message_size(config.max_message_bytes);
+    ));
+    let query = QueryServiceServer::from_arc(Arc::clone(&query_api))
+        .max_decoding_message_size(config.max_message_bytes)
+        .max_encoding_message_size(config.max_message_bytes);
+    // Timelines stream wire bytes encoded straight from the store (see `transport::wire`).
+    let query = EncodedTimelines::new(query, query_api, config.max_message_bytes);
     let query = RequireToken::new(DecodeErrorsAreInvalid::new(query), read_tokens);
     let mut sink_api = SinkApi::new(store, token.clone());
     if let Some(log) = &log {

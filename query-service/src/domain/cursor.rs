@@ -36,14 +36,29 @@ pub struct Cursor {
     pub revision: u64,
 }
 
+/// Length of a cursor's text: base64 of its bytes, unpadded.
+pub const TEXT_LEN: usize = (ENCODED_LEN * 4).div_ceil(3);
+
 impl Cursor {
     pub fn encode(&self) -> String {
+        URL_SAFE_NO_PAD.encode(self.to_bytes())
+    }
+
+    /// The text of [`Self::encode`] as ASCII bytes, without allocating.
+    pub fn encode_ascii(&self) -> [u8; TEXT_LEN] {
+        let mut text = [0u8; TEXT_LEN];
+        // The buffer has exactly the length the encoding needs, so this cannot fail.
+        let _ = URL_SAFE_NO_PAD.encode_slice(self.to_bytes(), &mut text);
+        text
+    }
+
+    fn to_bytes(self) -> [u8; ENCODED_LEN] {
         let mut bytes = [0u8; ENCODED_LEN];
         bytes[0] = VERSION;
         bytes[1] = u8::from(self.position.is_some());
         bytes[2..18].copy_from_slice(&self.position.unwrap_or(0).to_be_bytes());
         bytes[18..26].copy_from_slice(&self.revision.to_be_bytes());
-        URL_SAFE_NO_PAD.encode(bytes)
+        bytes
     }
 
     /// Parses a cursor; an empty string is the start of the timeline.
@@ -86,6 +101,7 @@ mod tests {
             },
         ] {
             assert_eq!(Cursor::decode(&cursor.encode(), "cursor").unwrap(), cursor);
+            assert_eq!(cursor.encode_ascii().as_slice(), cursor.encode().as_bytes());
         }
         assert_eq!(Cursor::decode("", "cursor").unwrap(), Cursor::default());
     }

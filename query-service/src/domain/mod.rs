@@ -12,6 +12,7 @@ mod slab;
 pub mod store;
 pub mod stream;
 mod validate;
+pub mod view;
 
 pub use error::DomainError;
 pub use store::Store;

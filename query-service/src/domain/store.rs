@@ -22,18 +22,19 @@ use tokio::sync::broadcast;
 
 use super::{
     article::CompactArticle,
-    cursor::{TimeKey, key_event_id, key_start, time_key},
+    cursor::{Cursor, TimeKey, key_event_id, key_start, time_key},
     date::{DateBounds, FIRST_DATED, PartialDate, packed_has_year},
     error::DomainError,
     filter::{ArticleFilter, RelationQuery, TimelineFilter},
     fold::fold,
     model::{
-        Amount, Article, ArticleWithEvents, Batch, DateSpan, Entity, EntityActivity, EntityKind,
-        Event, EventKind, Participant, PublishOutcome, Relation, SearchHit, Section, Stats,
+        Amount, Article, ArticleWithEvents, Batch, Entity, EntityActivity, EntityKind, Event,
+        EventKind, PublishOutcome, Relation, SearchHit, Section, Stats,
     },
     search,
     slab::{Keyed, Slab},
     validate::validate_batch,
+    view::{AmountView, Amounts, EventView, Participants, SpanView},
 };
 
 // A child module: the snapshot reads and rebuilds the store's private state.
@@ -100,6 +101,8 @@ struct StoredEvent {
     sentence_byte_start: u32,
     sentence_byte_len: u32,
     sentence_cp_start: u32,
+    /// The sentence's length in code points, so reads need not count them.
+    sentence_cp_len: u32,
     /// Byte range of the date text inside the sentence.
     date_text_start: u16,
     date_text_len: u16,
@@ -131,23 +134,23 @@ impl StoredEvent {
 /// An entity taking part in an event, packed into a u32: entity index above, role in the low
 /// three bits. Entity indexes stay below 2^29.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Participation(u32);
+pub(super) struct Participation(pub(super) u32);
 
 impl Participation {
     fn new(entity: u32, role: u8) -> Self {
         Self((entity << 3) | u32::from(role & 7))
     }
-    fn entity(self) -> u32 {
+    pub(super) fn entity(self) -> u32 {
         self.0 >> 3
     }
-    fn role(self) -> u8 {
+    pub(super) fn role(self) -> u8 {
         (self.0 & 7) as u8
     }
 }
 
 /// An economic figure of a trade event, its texts interned: 40 bytes.
 #[derive(Clone, Debug, PartialEq)]
-struct StoredAmount {
+pub(super) struct StoredAmount {
     value: f64,
     metric: i32,
     currency: u32,
@@ -162,14 +165,33 @@ struct StoredAmount {
 const AMOUNT_HAS_PERIOD: u8 = 1;
 const AMOUNT_YEAR_INFERRED: u8 = 2;
 
+impl StoredAmount {
+    /// The amount with its texts looked up by `interned`.
+    pub(super) fn view<'a>(&self, interned: impl Fn(u32) -> &'a str) -> AmountView<'a> {
+        AmountView {
+            value: self.value,
+            currency: interned(self.currency),
+            metric: self.metric,
+            period: (self.period_flags & AMOUNT_HAS_PERIOD != 0).then(|| SpanView {
+                start: PartialDate::unpack(self.period_start),
+                end: PartialDate::unpack(self.period_end),
+                year_inferred: self.period_flags & AMOUNT_YEAR_INFERRED != 0,
+                year_source: self.period_year_source,
+                text: interned(self.period_text),
+            }),
+            text: interned(self.text),
+        }
+    }
+}
+
 /// Text of an event that is not where its offsets say in the article.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct OwnedText {
     sentence: Option<(Box<str>, u32)>,
 }
 
-struct EntityEntry {
-    entity: Entity,
+pub(super) struct EntityEntry {
+    pub(super) entity: Entity,
     /// Folded name, then folded aliases, in the same order.
     folded: Vec<String>,
     /// Only known from a reference in an event or article so far.
@@ -305,14 +327,25 @@ pub enum TimelinePlan {
     Keys(Arc<Vec<TimeKey>>),
 }
 
-/// One page of a timeline.
-#[derive(Debug, Default)]
-pub struct TimelinePage {
-    pub events: Vec<(TimeKey, Event)>,
+/// One page of a timeline: the matching events as whatever the reader made of their views.
+#[derive(Debug)]
+pub struct TimelinePage<T = Event> {
+    pub events: Vec<(TimeKey, T)>,
     /// The last position examined: the next page starts strictly after it.
     pub resume_after: Option<TimeKey>,
     pub finished: bool,
     pub revision: u64,
+}
+
+impl<T> Default for TimelinePage<T> {
+    fn default() -> Self {
+        Self {
+            events: Vec::new(),
+            resume_after: None,
+            finished: false,
+            revision: 0,
+        }
+    }
 }
 
 /// Keys of the matching events stored in a revision range, in timeline order.
@@ -467,8 +500,31 @@ impl Store {
         max_revision: Option<u64>,
         limit: usize,
     ) -> TimelinePage {
+        self.read().timeline_page(
+            filter,
+            plan,
+            after,
+            descending,
+            max_revision,
+            limit,
+            |_, view| view.to_event(),
+        )
+    }
+
+    /// As [`Self::timeline_page`], handing each matching event's view and its cursor (the page's
+    /// revision) to `emit` under the read lock instead of copying it out.
+    #[allow(clippy::too_many_arguments)]
+    pub fn timeline_page_with<T>(
+        &self,
+        filter: &TimelineFilter,
+        plan: &TimelinePlan,
+        after: Option<TimeKey>,
+        descending: bool,
+        limit: usize,
+        emit: impl FnMut(Cursor, &EventView<'_>) -> T,
+    ) -> TimelinePage<T> {
         self.read()
-            .timeline_page(filter, plan, after, descending, max_revision, limit)
+            .timeline_page(filter, plan, after, descending, None, limit, emit)
     }
 
     /// The matching events stored after revision `after_revision`, up to now.
@@ -743,22 +799,6 @@ impl StoreInner {
         }
     }
 
-    fn amount_view(&self, amount: &StoredAmount) -> Amount {
-        Amount {
-            value: amount.value,
-            currency: self.interned(amount.currency).to_owned(),
-            metric: amount.metric,
-            period: (amount.period_flags & AMOUNT_HAS_PERIOD != 0).then(|| DateSpan {
-                start: PartialDate::unpack(amount.period_start),
-                end: PartialDate::unpack(amount.period_end),
-                year_inferred: amount.period_flags & AMOUNT_YEAR_INFERRED != 0,
-                year_source: amount.period_year_source,
-                text: self.interned(amount.period_text).to_owned(),
-            }),
-            text: self.interned(amount.text).to_owned(),
-        }
-    }
-
     fn find_article(&self, id: &str) -> Option<u32> {
         self.article_index
             .find(self.article_hasher.hash_one(id), |&i| {
@@ -869,15 +909,15 @@ impl StoreInner {
             .strings()
             .get(start..start + event.sentence_byte_len as usize)
             .unwrap_or("");
-        let chars = if article.ascii {
-            sentence.len()
-        } else {
-            sentence.chars().count()
-        };
-        (sentence, event.sentence_cp_start + chars as u32)
+        (sentence, event.sentence_cp_start + event.sentence_cp_len)
     }
 
     fn event_view(&self, event: &StoredEvent) -> Event {
+        self.view(event).to_event()
+    }
+
+    /// The event with its strings borrowed from the store.
+    fn view<'a>(&'a self, event: &'a StoredEvent) -> EventView<'a> {
         let (sentence, sentence_end) = self.sentence(event);
         let date_text = if event.flags & FLAG_INTERNED_DATE_TEXT != 0 {
             self.interned((u32::from(event.date_text_start) << 16) | u32::from(event.date_text_len))
@@ -888,47 +928,45 @@ impl StoreInner {
                 .unwrap_or("")
         };
         let (location_id, location_name) = match self.entities.get(event.location as usize) {
-            Some(entry) => (entry.entity.id.clone(), entry.entity.name.clone()),
-            None => (String::new(), String::new()),
+            Some(entry) => (entry.entity.id.as_str(), entry.entity.name.as_str()),
+            None => ("", ""),
         };
-        Event {
+        let packed: &[u32] = if event.flags & FLAG_SPILLED_PARTICIPANTS != 0 {
+            self.spilled_participants.get(&event.id).map_or(&[], |p| p)
+        } else {
+            &event.participants[..usize::from(event.participant_count)]
+        };
+        let stored_amounts: &[StoredAmount] = if event.flags & FLAG_AMOUNTS != 0 {
+            self.amounts.get(&event.id).map_or(&[], |a| a)
+        } else {
+            &[]
+        };
+        EventView {
             id: event.id,
             article_id: self
                 .articles
                 .get(event.article as usize)
-                .map(|a| a.article.id().to_owned())
-                .unwrap_or_default(),
+                .map_or("", |a| a.article.id()),
             kind: event.kind,
-            when: DateSpan {
+            when: SpanView {
                 start: PartialDate::unpack(event.start),
                 end: PartialDate::unpack(event.end),
                 year_inferred: event.flags & FLAG_YEAR_INFERRED != 0,
                 year_source: event.year_source,
-                text: date_text.to_owned(),
+                text: date_text,
             },
-            participants: self
-                .participants(event)
-                .filter_map(|p| {
-                    let entity = &self.entities.get(p.entity() as usize)?.entity;
-                    Some(Participant {
-                        entity_id: entity.id.clone(),
-                        name: entity.name.clone(),
-                        role: p.role(),
-                    })
-                })
-                .collect(),
+            participants: Participants {
+                packed,
+                entities: &self.entities,
+            },
             location_id,
             location_name,
-            sentence: sentence.to_owned(),
+            sentence,
             sentence_start: event.sentence_cp_start,
             sentence_end,
-            amounts: if event.flags & FLAG_AMOUNTS != 0 {
-                self.amounts
-                    .get(&event.id)
-                    .map(|amounts| amounts.iter().map(|a| self.amount_view(a)).collect())
-                    .unwrap_or_default()
-            } else {
-                Vec::new()
+            amounts: Amounts {
+                stored: stored_amounts,
+                texts: &self.texts,
             },
             planned: event.flags & FLAG_PLANNED != 0,
         }
@@ -993,7 +1031,8 @@ impl StoreInner {
         candidates <= 4096 || (candidates <= 1 << 20 && candidates * 4 <= self.timeline.len())
     }
 
-    fn timeline_page(
+    #[allow(clippy::too_many_arguments)]
+    fn timeline_page<T>(
         &self,
         filter: &TimelineFilter,
         plan: &TimelinePlan,
@@ -1001,19 +1040,25 @@ impl StoreInner {
         descending: bool,
         max_revision: Option<u64>,
         limit: usize,
-    ) -> TimelinePage {
+        mut emit: impl FnMut(Cursor, &EventView<'_>) -> T,
+    ) -> TimelinePage<T> {
         let resolved = self.resolve_filter(filter);
         let mut page = TimelinePage {
             revision: self.revision,
             resume_after: after,
             ..TimelinePage::default()
         };
-        let visit = |key: TimeKey, event: &StoredEvent, page: &mut TimelinePage| {
+        let revision = self.revision;
+        let mut visit = |key: TimeKey, event: &StoredEvent, page: &mut TimelinePage<T>| {
             page.resume_after = Some(key);
             if max_revision.is_none_or(|max| event.revision() <= max)
                 && self.matches(event, &resolved)
             {
-                page.events.push((key, self.event_view(event)));
+                let cursor = Cursor {
+                    position: Some(key),
+                    revision,
+                };
+                page.events.push((key, emit(cursor, &self.view(event))));
             }
         };
         match plan {
@@ -1745,6 +1790,7 @@ impl StoreInner {
             sentence_byte_start,
             sentence_byte_len,
             sentence_cp_start: event.sentence_start,
+            sentence_cp_len: sentence_chars as u32,
             date_text_start,
             date_text_len,
             revision,
@@ -1855,6 +1901,7 @@ fn dedup_in_order(items: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::model::{DateSpan, Participant};
 
     fn event_in(article: &str, n: u64, year: i32) -> Event {
         let day = PartialDate::new(year, 1, 1, "d").unwrap();

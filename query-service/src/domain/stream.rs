@@ -13,6 +13,7 @@ use super::{
     filter::TimelineFilter,
     model::Event,
     store::Store,
+    view::EventView,
 };
 
 /// Events per read lock.
@@ -55,11 +56,41 @@ pub struct TimelineItem {
     pub cursor: String,
 }
 
-pub async fn stream_timeline(
+/// Turns the events of a timeline page, seen under the read lock, into the items a stream sends:
+/// owned [`TimelineItem`]s, or the transport's wire bytes.
+pub trait TimelineEncoder: Send + 'static {
+    type Item: Send + 'static;
+    /// Adds one matching event, at `cursor`, to the page being built.
+    fn push(&mut self, cursor: Cursor, event: &EventView<'_>);
+    /// The page's items in order; the encoder starts the next page empty.
+    fn finish_page(&mut self) -> Vec<Self::Item>;
+}
+
+/// The owned items: the conversion path unary-style callers use.
+#[derive(Default)]
+pub struct OwnedTimelineItems(Vec<TimelineItem>);
+
+impl TimelineEncoder for OwnedTimelineItems {
+    type Item = TimelineItem;
+
+    fn push(&mut self, cursor: Cursor, event: &EventView<'_>) {
+        self.0.push(TimelineItem {
+            event: event.to_event(),
+            cursor: cursor.encode(),
+        });
+    }
+
+    fn finish_page(&mut self) -> Vec<TimelineItem> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+pub async fn stream_timeline<E: TimelineEncoder>(
     store: Store,
     query: TimelineQuery,
     token: CancellationToken,
-    sink: Sink<TimelineItem>,
+    sink: Sink<E::Item>,
+    mut encoder: E,
 ) {
     let plan = store.plan_timeline(&query.filter);
     let mut after = query.after.position;
@@ -69,28 +100,16 @@ pub async fn stream_timeline(
         query.max_results
     };
     while remaining > 0 {
-        let page = store.timeline_page(
+        let page = store.timeline_page_with(
             &query.filter,
             &plan,
             after,
             query.descending,
-            None,
             PAGE_SIZE.min(remaining),
+            |cursor, event| encoder.push(cursor, event),
         );
         remaining -= page.events.len();
-        let items = page
-            .events
-            .into_iter()
-            .map(|(key, event)| TimelineItem {
-                event,
-                cursor: Cursor {
-                    position: Some(key),
-                    revision: page.revision,
-                }
-                .encode(),
-            })
-            .collect();
-        if !send_all(&sink, &token, items).await {
+        if !send_all(&sink, &token, encoder.finish_page()).await {
             return;
         }
         if page.finished {

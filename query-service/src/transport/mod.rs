@@ -3,8 +3,10 @@
 pub mod convert;
 mod deadline;
 pub mod query;
+pub mod routes;
 pub mod sink;
 mod status;
+pub mod wire;
 
 use std::{
     pin::Pin,

@@ -10,12 +10,13 @@ use super::{
     ResponseStream,
     convert::{ArticleQuery, SearchQuery},
     deadline, spawn_stream,
+    wire::{Encoded, TimelineWire},
 };
 use crate::domain::{
     DomainError, Store,
     cursor::Cursor,
     filter::RelationQuery,
-    stream::{self, TimelineQuery, WatchQuery},
+    stream::{self, OwnedTimelineItems, TimelineEncoder, TimelineQuery, WatchQuery},
 };
 
 const DEFAULT_HEARTBEAT_MS: u32 = 5000;
@@ -47,6 +48,34 @@ impl QueryApi {
         }
     }
 
+    /// `StreamTimeline` with every response written straight to wire bytes (see [`super::wire`]); what
+    /// the server routes the method to.
+    pub async fn stream_timeline_encoded(
+        &self,
+        request: Request<pb::StreamTimelineRequest>,
+    ) -> Result<Response<ResponseStream<Encoded>>, Status> {
+        self.timeline(request, TimelineWire::default())
+    }
+
+    fn timeline<E, W>(
+        &self,
+        request: Request<pb::StreamTimelineRequest>,
+        encoder: E,
+    ) -> Result<Response<ResponseStream<W>>, Status>
+    where
+        E: TimelineEncoder,
+        W: From<E::Item> + Send + 'static,
+    {
+        self.refuse_during_shutdown()?;
+        let deadline = deadline::requested(request.metadata());
+        let query = TimelineQuery::try_from(request.into_inner())?;
+        let (store, token) = (self.store.clone(), self.token.clone());
+        let items = spawn_stream(&self.token, TIMELINE_PAGES_BUFFERED, move |sink| {
+            stream::stream_timeline(store, query, token, sink, encoder)
+        });
+        Ok(Response::new(deadline::bounded(items, deadline)))
+    }
+
     /// Streams an already computed, bounded list.
     fn stream_list<D, W>(&self, items: Vec<D>) -> ResponseStream<W>
     where
@@ -72,14 +101,7 @@ impl QueryService for QueryApi {
         &self,
         request: Request<pb::StreamTimelineRequest>,
     ) -> Result<Response<Self::StreamTimelineStream>, Status> {
-        self.refuse_during_shutdown()?;
-        let deadline = deadline::requested(request.metadata());
-        let query = TimelineQuery::try_from(request.into_inner())?;
-        let (store, token) = (self.store.clone(), self.token.clone());
-        let items = spawn_stream(&self.token, TIMELINE_PAGES_BUFFERED, move |sink| {
-            stream::stream_timeline(store, query, token, sink)
-        });
-        Ok(Response::new(deadline::bounded(items, deadline)))
+        self.timeline(request, OwnedTimelineItems::default())
     }
 
     async fn watch_timeline(
