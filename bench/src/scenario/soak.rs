@@ -63,6 +63,8 @@ const QUERY_RSS_SLACK: u64 = 96 << 20;
 const QUERY_RSS_PER_STORE_BYTE: f64 = 2.0;
 /// Memory the ingest service may gain after its warm-up: it keeps nothing per document.
 const INGEST_RSS_SLACK: u64 = 32 << 20;
+/// Entities the timeline clients filter by.
+const ENTITY_CHOICES: usize = 2_000;
 /// Problem examples kept in the report (every problem is counted).
 const MAX_EXAMPLES: usize = 50;
 
@@ -214,8 +216,14 @@ pub fn filter_mismatch(filter: &pb::TimelineFilter, event: &pb::Event) -> Option
             event.location_id == *id || event.participants.iter().any(|p| p.entity_id == *id)
         });
         if !takes_part {
+            let involved: Vec<&str> = event
+                .participants
+                .iter()
+                .map(|p| p.entity_id.as_str())
+                .chain(Some(event.location_id.as_str()).filter(|l| !l.is_empty()))
+                .collect();
             return Some(format!(
-                "{} does not involve {:?}",
+                "{} does not involve {:?} (it involves {involved:?})",
                 event.id, filter.entity_ids
             ));
         }
@@ -291,7 +299,9 @@ struct MixCounts {
 
 /// What the timeline clients pick their filters from.
 struct Choices {
-    entity_ids: Vec<String>,
+    /// Stored entities: an id as published, and the id it resolves to (the same, or the entity
+    /// it merged into by alias), which the events of its timeline must name.
+    entities: Vec<(String, String)>,
     years: Vec<i32>,
 }
 
@@ -323,11 +333,13 @@ async fn read_timeline(
     Some(items)
 }
 
-/// Checks one timeline answer: order, no repeats, the filter, the length limit, a cursor on
-/// every item. Returns the last item's key.
+/// Checks one timeline answer: order, no repeats, the `expected` filter (the request's, with
+/// entity ids resolved to the stored ones), the length limit, a cursor on every item. Returns the
+/// last item's key.
 fn check_timeline(
     items: &[pb::StreamTimelineResponse],
     request: &pb::StreamTimelineRequest,
+    expected: Option<&pb::TimelineFilter>,
     after: Option<EventKey>,
     tally: &Tally,
     mix: Mix,
@@ -366,7 +378,7 @@ fn check_timeline(
                 return last;
             }
         }
-        if let Some(filter) = &request.filter
+        if let Some(filter) = expected
             && let Some(why) = filter_mismatch(filter, event)
         {
             tally.problem("timeline filter", format!("{mix:?}: {why}"));
@@ -388,17 +400,25 @@ async fn timeline_client(
     let mut counts: BTreeMap<Mix, MixCounts> = BTreeMap::new();
     let mut round = index;
     while tokio::time::Instant::now() < deadline {
-        let mix = Mix::ALL[round % Mix::ALL.len()];
+        let mut mix = Mix::ALL[round % Mix::ALL.len()];
         round += 1;
+        if mix == Mix::Entity && choices.entities.is_empty() {
+            mix = Mix::Unfiltered;
+        }
         let order = if rng.random::<bool>() {
             pb::SortOrder::Descending
         } else {
             pb::SortOrder::Ascending
         } as i32;
+        let mut expected = None;
         let filter = match mix {
             Mix::Unfiltered | Mix::CursorResume => None,
             Mix::Entity => {
-                let id = &choices.entity_ids[rng.random_range(0..choices.entity_ids.len())];
+                let (id, resolved) = &choices.entities[rng.random_range(0..choices.entities.len())];
+                expected = Some(pb::TimelineFilter {
+                    entity_ids: vec![resolved.clone()],
+                    ..Default::default()
+                });
                 Some(pb::TimelineFilter {
                     entity_ids: vec![id.clone()],
                     ..Default::default()
@@ -438,7 +458,8 @@ async fn timeline_client(
         let Some(items) = read_timeline(&mut client, request.clone(), &tally).await else {
             continue;
         };
-        let last = check_timeline(&items, &request, None, &tally, mix);
+        let expected = expected.as_ref().or(request.filter.as_ref());
+        let last = check_timeline(&items, &request, expected, None, &tally, mix);
         let mut total = items.len() as u64;
         if mix == Mix::CursorResume
             && let Some(cursor) = items.last().map(|item| item.cursor.clone())
@@ -447,7 +468,7 @@ async fn timeline_client(
             let Some(more) = read_timeline(&mut client, resumed.clone(), &tally).await else {
                 continue;
             };
-            check_timeline(&more, &resumed, last, &tally, mix);
+            check_timeline(&more, &resumed, None, last, &tally, mix);
             total += more.len() as u64;
         }
         let entry = counts.entry(mix).or_default();
@@ -694,11 +715,12 @@ async fn preload(
     seed: u64,
     events: u64,
     tally: Arc<Tally>,
-) -> anyhow::Result<Vec<u64>> {
+) -> anyhow::Result<(Vec<u64>, Vec<String>)> {
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let sender = tokio::spawn(async move {
         let mut generator = Generator::new(universe, seed, IdScheme::Hashed);
         let mut sequence = 0;
+        let mut entity_ids = Vec::new();
         loop {
             let mut batch = generator.next_batch(1_000, events);
             if batch.events.is_empty() {
@@ -707,20 +729,56 @@ async fn preload(
             sequence += 1;
             batch.producer_id = "newsline-bench-soak-preload".to_string();
             batch.sequence = sequence;
+            entity_ids.extend(batch.entities.iter().map(|e| e.id.clone()));
             if tx.send(batch).await.is_err() {
                 break;
             }
         }
+        entity_ids
     });
     let (ids, _) = publish_stream(channel, rx, tally).await?;
-    sender.await?;
+    let entity_ids = sender.await?;
     if ids.len() as u64 != events {
         bail!(
             "preload: {events} events sent but {} acknowledged",
             ids.len()
         );
     }
-    Ok(ids)
+    Ok((ids, entity_ids))
+}
+
+/// Looks up (at most `limit` of) the given stored entities: each id with the id it resolves to.
+async fn resolve_entities(
+    client: QueryServiceClient<Channel>,
+    ids: Vec<String>,
+    limit: usize,
+    tally: Arc<Tally>,
+) -> Vec<(String, String)> {
+    futures::stream::iter(ids.into_iter().take(limit))
+        .map(|id| {
+            let mut client = client.clone();
+            let tally = tally.clone();
+            async move {
+                match client
+                    .get_entity(pb::GetEntityRequest { id: id.clone() })
+                    .await
+                {
+                    Ok(answer) => {
+                        tally.ok("GetEntity");
+                        let resolved = answer.into_inner().entity.map(|e| e.id)?;
+                        Some((id, resolved))
+                    }
+                    Err(status) => {
+                        tally.failed("GetEntity", &status);
+                        None
+                    }
+                }
+            }
+        })
+        .buffer_unordered(ARTICLE_CHECKS_IN_FLIGHT)
+        .filter_map(|pair| async move { pair })
+        .collect()
+        .await
 }
 
 /// Publishes synthetic batches at `rate` events per second until the deadline.
@@ -1086,7 +1144,7 @@ async fn end_check(
     let items = read_timeline(&mut client, request.clone(), &tally)
         .await
         .context("reading the whole timeline at the end failed")?;
-    check_timeline(&items, &request, None, &tally, Mix::Unfiltered);
+    check_timeline(&items, &request, None, None, &tally, Mix::Unfiltered);
     let stored: HashSet<u64> = items
         .iter()
         .filter_map(|item| item.event.as_ref())
@@ -1251,16 +1309,13 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<SoakReport> {
         entities_for(expected_events),
         args.seed,
     ));
-    let choices = Arc::new(Choices {
-        entity_ids: universe.entities.iter().map(|e| e.id.clone()).collect(),
-        years: {
-            let mut years: Vec<i32> = profile.years.iter().map(|&(y, _)| i32::from(y)).collect();
-            if years.is_empty() {
-                years.push(2015);
-            }
-            years
-        },
-    });
+    let years = {
+        let mut years: Vec<i32> = profile.years.iter().map(|&(y, _)| i32::from(y)).collect();
+        if years.is_empty() {
+            years.push(2015);
+        }
+        years
+    };
 
     let started_utc = report::command_line("date", &["-u", "+%Y-%m-%d %H:%M:%S UTC"]);
     let machine_load_at_start = report::load_average();
@@ -1280,7 +1335,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<SoakReport> {
     ));
 
     eprintln!("== soak: preloading {} events", args.preload);
-    let mut published = if args.preload > 0 {
+    let (mut published, preloaded_entities) = if args.preload > 0 {
         preload(
             query_channel.clone(),
             universe.clone(),
@@ -1290,8 +1345,23 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<SoakReport> {
         )
         .await?
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
+    let choices = Arc::new(Choices {
+        entities: resolve_entities(
+            client(query_channel.clone()),
+            preloaded_entities,
+            ENTITY_CHOICES,
+            tally.clone(),
+        )
+        .await,
+        years,
+    });
+    let merged = choices.entities.iter().filter(|(id, to)| id != to).count();
+    eprintln!(
+        "   {} entities to filter by, {merged} of them merged into another by alias",
+        choices.entities.len()
+    );
 
     eprintln!("== soak: {} watchers catching up", args.watchers);
     let load_running = Arc::new(AtomicBool::new(false));
