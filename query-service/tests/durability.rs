@@ -231,6 +231,17 @@ fn current_log(data_dir: &Path) -> std::path::PathBuf {
     logs.pop().expect("a batch log")
 }
 
+/// Whether the folder shows an unfinished compaction: a snapshot being written, or more than
+/// one log (the switch to a new log done, the snapshot or the clean-up not).
+fn mid_compaction(data_dir: &Path) -> bool {
+    let names: Vec<String> = std::fs::read_dir(data_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.iter().any(|name| name.ends_with(".tmp"))
+        || names.iter().filter(|name| name.starts_with("batches-")).count() > 1
+}
+
 /// The binary serving on a fresh port with `data_dir`.
 fn spawn_binary(data_dir: &Path) -> (Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -242,6 +253,9 @@ fn spawn_binary(data_dir: &Path) -> (Child, String) {
     let child = Command::new(env!("CARGO_BIN_EXE_query-service"))
         .args(["serve", "--listen", &listen.to_string(), "--data-dir"])
         .arg(data_dir)
+        // Tiny: the log is compacted every few batches (while it outgrows the snapshot), so
+        // kills land in the middle of compactions too.
+        .args(["--compact-after-bytes", "2048"])
         .env("RUST_LOG", "warn")
         .env_remove("NEWSLINE_TOKEN")
         .env_remove("NEWSLINE_READ_TOKEN")
@@ -291,6 +305,7 @@ async fn kill_9_at_random_moments_loses_no_acknowledged_batch_and_duplicates_not
             .and_then(|seed| seed.parse().ok())
             .unwrap_or(0x5eed),
     );
+    let mut killed_mid_compaction = 0;
     for trial in 0..20 {
         let (mut child, addr) = spawn_binary(dir.path());
         newsline_query::healthcheck::wait_until_serving(&addr, "", PATIENCE)
@@ -309,6 +324,9 @@ async fn kill_9_at_random_moments_loses_no_acknowledged_batch_and_duplicates_not
             .expect("the publisher notices the kill")
             .unwrap();
         assert!(killed_at.elapsed() < PATIENCE);
+        if mid_compaction(dir.path()) {
+            killed_mid_compaction += 1;
+        }
         // Past every batch the publisher may have sent: applied but unacknowledged ones may exist.
         next = acked.last().map_or(next, |last| last + 1).max(next) + 16;
         acknowledged.extend(acked);
@@ -318,11 +336,23 @@ async fn kill_9_at_random_moments_loses_no_acknowledged_batch_and_duplicates_not
         "the trials acknowledged too little to mean anything: {}",
         acknowledged.len()
     );
+    eprintln!(
+        "{} batches acknowledged; {killed_mid_compaction} of 20 kills left a compaction unfinished",
+        acknowledged.len()
+    );
     let (mut child, addr) = spawn_binary(dir.path());
     newsline_query::healthcheck::wait_until_serving(&addr, "", PATIENCE)
         .await
         .unwrap();
     check(&all_ids(&addr).await, &acknowledged);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().any(|name| name.starts_with("snapshot-")),
+        "the log was compacted: {names:?}"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
 }
