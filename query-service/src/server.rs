@@ -1,10 +1,6 @@
 //! Wiring: the store, the gRPC services, health, reflection and graceful shutdown.
 
-use std::{
-    future::Future,
-    sync::Arc,
-    time::Instant,
-};
+use std::{future::Future, sync::Arc, time::Instant};
 
 use anyhow::Context;
 use newsline_security::{DecodeErrorsAreInvalid, RequireToken};
@@ -64,9 +60,9 @@ pub async fn run_with(
     }
     let store = Store::new();
     let log = match &config.data_dir {
-        Some(dir) => Some(
-            open_and_replay(dir.clone(), config.compact_after_bytes, store.clone()).await?,
-        ),
+        Some(dir) => {
+            Some(open_and_replay(dir.clone(), config.compact_after_bytes, store.clone()).await?)
+        }
         None => {
             tracing::warn!(
                 "no --data-dir (NEWSLINE_DATA_DIR): records are kept in memory only and are lost when the service stops"

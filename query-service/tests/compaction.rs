@@ -85,7 +85,9 @@ impl Server {
     }
 
     async fn query(&self) -> QueryServiceClient<tonic::transport::Channel> {
-        QueryServiceClient::connect(self.addr.clone()).await.unwrap()
+        QueryServiceClient::connect(self.addr.clone())
+            .await
+            .unwrap()
     }
 }
 
@@ -212,7 +214,10 @@ struct Visible {
     relations: Vec<pb::StreamEntityRelationsResponse>,
 }
 
-async fn timeline(addr: &str, request: pb::StreamTimelineRequest) -> Vec<pb::StreamTimelineResponse> {
+async fn timeline(
+    addr: &str,
+    request: pb::StreamTimelineRequest,
+) -> Vec<pb::StreamTimelineResponse> {
     let mut client = QueryServiceClient::connect(addr.to_string()).await.unwrap();
     let mut stream = client.stream_timeline(request).await.unwrap().into_inner();
     let mut items = Vec::new();
@@ -345,11 +350,24 @@ async fn a_compacted_folder_restarts_to_exactly_what_a_never_compacted_server_ho
     let dir = tempfile::tempdir().unwrap();
     let server = start(Some(dir.path()), 1).await;
     publish_range(&server, 1..=BATCHES, 10).await;
-    assert_eq!(visible(&server).await, expected, "compacting changes nothing served");
+    assert_eq!(
+        visible(&server).await,
+        expected,
+        "compacting changes nothing served"
+    );
     server.stop().await;
     let snapshots = with_prefix(dir.path(), "snapshot-");
-    assert_eq!(snapshots.len(), 1, "one snapshot after compaction: {:?}", files(dir.path()));
-    assert_eq!(with_prefix(dir.path(), "batches-").len(), 1, "older logs are removed");
+    assert_eq!(
+        snapshots.len(),
+        1,
+        "one snapshot after compaction: {:?}",
+        files(dir.path())
+    );
+    assert_eq!(
+        with_prefix(dir.path(), "batches-").len(),
+        1,
+        "older logs are removed"
+    );
     assert!(!snapshots[0].ends_with("snapshot-0000000000000000.snap"));
     let (compacted, uncompacted) = (folder_bytes(dir.path()), folder_bytes(plain_dir.path()));
     assert!(
@@ -485,7 +503,10 @@ async fn folder_compacted_once(dir: &Path, saved: &Path) -> Visible {
     server.stop().await;
     assert_eq!(
         files(dir),
-        ["batches-0000000000000001.log", "snapshot-0000000000000001.snap"],
+        [
+            "batches-0000000000000001.log",
+            "snapshot-0000000000000001.snap"
+        ],
         "the 4 later batches are smaller than the snapshot: one compaction"
     );
     expected
@@ -506,7 +527,10 @@ async fn a_crash_between_writing_the_snapshot_and_removing_the_old_log_restarts_
     server.stop().await;
     assert_eq!(
         files(dir.path()),
-        ["batches-0000000000000001.log", "snapshot-0000000000000001.snap"],
+        [
+            "batches-0000000000000001.log",
+            "snapshot-0000000000000001.snap"
+        ],
         "what the snapshot covers is removed at start"
     );
 }
@@ -558,7 +582,10 @@ async fn a_damaged_snapshot_falls_back_to_the_older_files_or_refuses_to_start() 
         .await
         .err()
         .expect("a start with a hole in the data is refused");
-    assert!(format!("{error:#}").contains("lacks the batch log of generation 0"), "{error:#}");
+    assert!(
+        format!("{error:#}").contains("lacks the batch log of generation 0"),
+        "{error:#}"
+    );
 
     // With it (the snapshot damaged after a crash that kept the old log), all is replayed.
     std::fs::rename(

@@ -239,7 +239,11 @@ fn mid_compaction(data_dir: &Path) -> bool {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.iter().any(|name| name.ends_with(".tmp"))
-        || names.iter().filter(|name| name.starts_with("batches-")).count() > 1
+        || names
+            .iter()
+            .filter(|name| name.starts_with("batches-"))
+            .count()
+            > 1
 }
 
 /// The binary serving on a fresh port with `data_dir`.

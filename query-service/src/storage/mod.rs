@@ -158,7 +158,10 @@ pub struct Compaction {
 impl Storage {
     /// Locks `dir` (creating it), recovers what an interrupted compaction left, reads the newest
     /// good snapshot and the logs after it, and opens the last log for appending.
-    pub fn open(dir: &Path, compact_after_bytes: u64) -> Result<(Arc<Self>, Recovery), StorageError> {
+    pub fn open(
+        dir: &Path,
+        compact_after_bytes: u64,
+    ) -> Result<(Arc<Self>, Recovery), StorageError> {
         let io_error = |source| StorageError::Io {
             dir: dir.display().to_string(),
             source,
@@ -211,8 +214,12 @@ impl Storage {
                     chosen = Some((generation, loaded.snapshot, bytes));
                     break;
                 }
-                Ok(_) => tracing::warn!(snapshot = %path.display(), "a snapshot whose header names another generation; trying an older one"),
-                Err(error) => tracing::warn!(%error, "a damaged snapshot; setting it aside as *.corrupt and trying an older one"),
+                Ok(_) => {
+                    tracing::warn!(snapshot = %path.display(), "a snapshot whose header names another generation; trying an older one")
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "a damaged snapshot; setting it aside as *.corrupt and trying an older one")
+                }
             }
             let mut aside = path.clone().into_os_string();
             aside.push(".corrupt");

@@ -277,7 +277,10 @@ pub fn write(path: &Path, generation: u64, snapshot: StoreSnapshot) -> io::Resul
         end: Some(end),
         ..SnapshotRecord::default()
     })?;
-    let file = out.out.into_inner().map_err(io::IntoInnerError::into_error)?;
+    let file = out
+        .out
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)?;
     file.sync_all()?;
     Ok(out.bytes)
 }
@@ -348,7 +351,9 @@ fn decode(bytes: &[u8]) -> Result<LoadedSnapshot, String> {
             end = Some(found);
             continue;
         }
-        let chunk = record.chunk.ok_or("a record that is neither chunk nor end")?;
+        let chunk = record
+            .chunk
+            .ok_or("a record that is neither chunk nor end")?;
         add_chunk(&mut snapshot, chunk)?;
     }
     let end = end.ok_or("no end record: the snapshot is incomplete")?;
