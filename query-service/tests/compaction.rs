@@ -128,7 +128,7 @@ fn workload_batch(sequence: u64) -> pb::PublishRequest {
             "city:brest",
         ),
     ];
-    if sequence % 2 == 0 {
+    if sequence.is_multiple_of(2) {
         let mut outside = event(
             base + 20,
             &a,
