@@ -96,7 +96,7 @@ pub async fn run_with(
     let query = QueryServiceServer::from_arc(Arc::clone(&query_api))
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(config.max_message_bytes);
-    // Timelines stream wire bytes encoded straight from the store (see `transport::wire`).
+    // Timelines and watches stream wire bytes encoded straight from the store (`transport::wire`).
     let query = EncodedTimelines::new(query, query_api, config.max_message_bytes);
     let query = RequireToken::new(DecodeErrorsAreInvalid::new(query), read_tokens);
     let mut sink_api = SinkApi::new(store, token.clone());

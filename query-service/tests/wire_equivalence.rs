@@ -2,18 +2,21 @@
 //! corpus-like stores (non-ASCII sentences, sentences not in their article, interned date texts,
 //! amounts with and without periods, planned events, empty locations, every kind and role, more
 //! participants than fit inline), every encoded response decodes with prost to exactly the
-//! `StreamTimelineResponse` the conversion path builds, and is byte for byte what prost encodes.
+//! `StreamTimelineResponse` the conversion path builds, and is byte for byte what prost encodes;
+//! the same for every `WatchTimelineResponse` (events with each flag, caught-up, heartbeats).
 
 use newsline_proto::v1 as pb;
 use newsline_query::{
     domain::{
         Store,
+        cursor::Cursor,
         date::PartialDate,
         filter::TimelineFilter,
         model::{Amount, Article, Batch, DateSpan, Event, EventKind, Participant},
-        stream::TimelineItem,
+        stream::{OwnedWatchItems, TimelineItem, WatchEncoder},
+        view::EventView,
     },
-    transport::wire,
+    transport::wire::{self, WatchWire},
 };
 use proptest::prelude::*;
 use prost::{Message, bytes::BytesMut};
@@ -240,6 +243,35 @@ fn batch(draft: &Draft) -> Batch {
     }
 }
 
+fn assert_same(encoded: &wire::Encoded, expected: pb::WatchTimelineResponse) {
+    let decoded = pb::WatchTimelineResponse::decode(encoded.0.as_ref()).expect("decodes");
+    assert_eq!(decoded, expected);
+    assert_eq!(encoded.0.as_ref(), expected.encode_to_vec().as_slice());
+}
+
+/// The watch messages of an event at `cursor`, both ways, with every flag combination and
+/// with the cursor at revision 0 (a field left out) and not.
+fn check_watch_messages(cursor: &Cursor, view: &EventView<'_>) {
+    let (mut wire, mut owned) = (WatchWire, OwnedWatchItems);
+    for cursor in [
+        *cursor,
+        Cursor {
+            revision: 0,
+            ..*cursor
+        },
+        Cursor::default(),
+    ] {
+        for (backdated, replayed) in [(false, false), (true, false), (false, true), (true, true)] {
+            assert_same(
+                &wire.event(view, &cursor, backdated, replayed),
+                owned.event(view, &cursor, backdated, replayed).into(),
+            );
+        }
+        assert_same(&wire.caught_up(&cursor), owned.caught_up(&cursor).into());
+        assert_same(&wire.heartbeat(&cursor), owned.heartbeat(&cursor).into());
+    }
+}
+
 /// Streams every event of `filter` both ways and compares each response.
 fn compare(store: &Store, filter: &TimelineFilter, descending: bool) -> usize {
     let plan = store.plan_timeline(filter);
@@ -248,8 +280,10 @@ fn compare(store: &Store, filter: &TimelineFilter, descending: bool) -> usize {
         &plan,
         None,
         descending,
+        None,
         usize::MAX,
         |cursor, view| {
+            check_watch_messages(&cursor, view);
             let mut buf = BytesMut::new();
             wire::put_timeline_response(&cursor, view, &mut buf);
             let converted = pb::StreamTimelineResponse::from(TimelineItem {
@@ -323,7 +357,7 @@ fn the_encoder_notices_a_differing_field() {
     store.publish(batch(&draft)).expect("a valid batch");
     let filter = TimelineFilter::default();
     let plan = store.plan_timeline(&filter);
-    let page = store.timeline_page_with(&filter, &plan, None, false, 10, |cursor, view| {
+    let page = store.timeline_page_with(&filter, &plan, None, false, None, 10, |cursor, view| {
         let mut buf = BytesMut::new();
         wire::put_timeline_response(&cursor, view, &mut buf);
         let mut converted = pb::StreamTimelineResponse::from(TimelineItem {

@@ -520,11 +520,12 @@ impl Store {
         plan: &TimelinePlan,
         after: Option<TimeKey>,
         descending: bool,
+        max_revision: Option<u64>,
         limit: usize,
         emit: impl FnMut(Cursor, &EventView<'_>) -> T,
     ) -> TimelinePage<T> {
         self.read()
-            .timeline_page(filter, plan, after, descending, None, limit, emit)
+            .timeline_page(filter, plan, after, descending, max_revision, limit, emit)
     }
 
     /// The matching events stored after revision `after_revision`, up to now.
@@ -570,13 +571,26 @@ impl Store {
         keys: &[TimeKey],
         max_revision: u64,
     ) -> Vec<(TimeKey, Event)> {
+        self.events_at_with(filter, keys, max_revision, |key, view| {
+            (key, view.to_event())
+        })
+    }
+
+    /// As [`Self::events_at`], handing each event's view to `emit` under the read lock.
+    pub fn events_at_with<T>(
+        &self,
+        filter: &TimelineFilter,
+        keys: &[TimeKey],
+        max_revision: u64,
+        mut emit: impl FnMut(TimeKey, &EventView<'_>) -> T,
+    ) -> Vec<T> {
         let inner = self.read();
         let resolved = inner.resolve_filter(filter);
         keys.iter()
             .filter_map(|&key| {
                 let event = inner.event_at_key(key)?;
                 (event.revision() <= max_revision && inner.matches(event, &resolved))
-                    .then(|| (key, inner.event_view(event)))
+                    .then(|| emit(key, &inner.view(event)))
             })
             .collect()
     }

@@ -19,6 +19,10 @@ use super::{
 /// Events per read lock.
 pub const PAGE_SIZE: usize = 512;
 
+/// Most events a watch sends as one batch: small enough that a watch's channel, sized in
+/// batches, holds about as many responses as it is configured to.
+pub const WATCH_BATCH: usize = 64;
+
 /// Where a producer sends its items, a batch at a time: one channel operation per page rather
 /// than per item keeps a whole-timeline stream cheap.
 pub type Sink<T> = mpsc::Sender<Result<Vec<T>, DomainError>>;
@@ -105,6 +109,7 @@ pub async fn stream_timeline<E: TimelineEncoder>(
             &plan,
             after,
             query.descending,
+            None,
             PAGE_SIZE.min(remaining),
             |cursor, event| encoder.push(cursor, event),
         );
@@ -149,45 +154,102 @@ pub enum WatchItem {
     },
 }
 
+/// Turns what a watch delivers into the items its stream sends: owned [`WatchItem`]s, or the
+/// transport's wire bytes. Events are handed over as views under the read lock.
+pub trait WatchEncoder: Send + 'static {
+    type Item: Send + 'static;
+    fn event(
+        &mut self,
+        event: &EventView<'_>,
+        cursor: &Cursor,
+        backdated: bool,
+        replayed: bool,
+    ) -> Self::Item;
+    /// The watch has delivered everything stored up to `cursor.revision`.
+    fn caught_up(&mut self, cursor: &Cursor) -> Self::Item;
+    fn heartbeat(&mut self, cursor: &Cursor) -> Self::Item;
+}
+
+/// The owned items.
+#[derive(Default)]
+pub struct OwnedWatchItems;
+
+impl WatchEncoder for OwnedWatchItems {
+    type Item = WatchItem;
+
+    fn event(
+        &mut self,
+        event: &EventView<'_>,
+        cursor: &Cursor,
+        backdated: bool,
+        replayed: bool,
+    ) -> WatchItem {
+        WatchItem::Event {
+            event: event.to_event(),
+            cursor: cursor.encode(),
+            backdated,
+            replayed,
+        }
+    }
+
+    fn caught_up(&mut self, cursor: &Cursor) -> WatchItem {
+        WatchItem::CaughtUp {
+            cursor: cursor.encode(),
+            revision: cursor.revision,
+        }
+    }
+
+    fn heartbeat(&mut self, cursor: &Cursor) -> WatchItem {
+        WatchItem::Heartbeat {
+            cursor: cursor.encode(),
+            revision: cursor.revision,
+        }
+    }
+}
+
 /// Where a watch stands. Invariant: every matching event stored at or before `covered` and placed
 /// at or before `position` has been delivered; what `cursor()` encodes.
-struct WatchState {
+struct WatchState<E: WatchEncoder> {
     store: Store,
     filter: TimelineFilter,
     token: CancellationToken,
-    sink: Sink<WatchItem>,
+    sink: Sink<E::Item>,
+    encoder: E,
     position: Option<TimeKey>,
     covered: u64,
 }
 
-impl WatchState {
-    fn cursor(&self) -> String {
+impl<E: WatchEncoder> WatchState<E> {
+    fn cursor(&self) -> Cursor {
         Cursor {
             position: self.position,
             revision: self.covered,
         }
-        .encode()
     }
 
     /// Delivers the matching events stored after `covered`; false when the watch must stop.
     /// Returns how many it delivered through `delivered`.
     async fn catch_up(&mut self, replayed: bool, delivered: &mut usize) -> bool {
         let changed = self.store.changed_keys(&self.filter, self.covered);
-        for chunk in changed.keys.chunks(PAGE_SIZE) {
-            for (key, event) in self.store.events_at(&self.filter, chunk, changed.revision) {
-                let backdated = self.position.is_some_and(|p| key <= p);
-                self.position = Some(self.position.map_or(key, |p| p.max(key)));
-                let item = WatchItem::Event {
-                    event,
-                    cursor: self.cursor(),
-                    backdated,
-                    replayed,
-                };
-                if !send(&self.sink, &self.token, item).await {
-                    return false;
-                }
-                *delivered += 1;
+        for chunk in changed.keys.chunks(WATCH_BATCH) {
+            let (position, covered, encoder) =
+                (&mut self.position, self.covered, &mut self.encoder);
+            let items =
+                self.store
+                    .events_at_with(&self.filter, chunk, changed.revision, |key, event| {
+                        let backdated = position.is_some_and(|p| key <= p);
+                        *position = Some(position.map_or(key, |p| p.max(key)));
+                        let cursor = Cursor {
+                            position: *position,
+                            revision: covered,
+                        };
+                        encoder.event(event, &cursor, backdated, replayed)
+                    });
+            let count = items.len();
+            if !send_all(&self.sink, &self.token, items).await {
+                return false;
             }
+            *delivered += count;
         }
         self.covered = self.covered.max(changed.revision);
         true
@@ -205,17 +267,15 @@ impl WatchState {
                 .into_iter()
                 .filter(|&k| k <= position)
                 .collect();
-            for chunk in late.chunks(PAGE_SIZE) {
-                for (_, event) in self.store.events_at(&self.filter, chunk, start_revision) {
-                    let item = WatchItem::Event {
-                        event,
-                        cursor: from.encode(),
-                        backdated: true,
-                        replayed: true,
-                    };
-                    if !send(&self.sink, &self.token, item).await {
-                        return false;
-                    }
+            for chunk in late.chunks(WATCH_BATCH) {
+                let encoder = &mut self.encoder;
+                let items =
+                    self.store
+                        .events_at_with(&self.filter, chunk, start_revision, |_, event| {
+                            encoder.event(event, &from, true, true)
+                        });
+                if !send_all(&self.sink, &self.token, items).await {
+                    return false;
                 }
             }
         }
@@ -225,25 +285,27 @@ impl WatchState {
         // delivered, so an event skipped for being newer than the replay is not called backdated.
         let mut scanned_to = self.position;
         loop {
-            let page = self.store.timeline_page(
+            let (position, covered, encoder) =
+                (&mut self.position, self.covered, &mut self.encoder);
+            let page = self.store.timeline_page_with(
                 &self.filter,
                 &plan,
                 scanned_to,
                 false,
                 Some(start_revision),
-                PAGE_SIZE,
+                WATCH_BATCH,
+                |cursor, event| {
+                    *position = cursor.position;
+                    let cursor = Cursor {
+                        position: cursor.position,
+                        revision: covered,
+                    };
+                    encoder.event(event, &cursor, false, true)
+                },
             );
-            for (key, event) in page.events {
-                self.position = Some(key);
-                let item = WatchItem::Event {
-                    event,
-                    cursor: self.cursor(),
-                    backdated: false,
-                    replayed: true,
-                };
-                if !send(&self.sink, &self.token, item).await {
-                    return false;
-                }
+            let items = page.events.into_iter().map(|(_, item)| item).collect();
+            if !send_all(&self.sink, &self.token, items).await {
+                return false;
             }
             if page.finished {
                 break;
@@ -253,13 +315,18 @@ impl WatchState {
         let mut delivered = 0;
         self.catch_up(true, &mut delivered).await
     }
+
+    async fn send(&mut self, item: E::Item) -> bool {
+        send(&self.sink, &self.token, item).await
+    }
 }
 
-pub async fn watch_timeline(
+pub async fn watch_timeline<E: WatchEncoder>(
     store: Store,
     query: WatchQuery,
     token: CancellationToken,
-    sink: Sink<WatchItem>,
+    sink: Sink<E::Item>,
+    encoder: E,
 ) {
     let _guard = store.watcher_guard();
     // Subscribe before reading the revision, so no publish falls between the two.
@@ -269,17 +336,15 @@ pub async fn watch_timeline(
         filter: query.filter,
         token,
         sink,
+        encoder,
         position: query.after.position,
         covered: query.after.revision,
     };
     if !state.replay(query.after).await {
         return;
     }
-    let caught_up = WatchItem::CaughtUp {
-        cursor: state.cursor(),
-        revision: state.covered,
-    };
-    if !send(&state.sink, &state.token, caught_up).await {
+    let caught_up = state.encoder.caught_up(&state.cursor());
+    if !state.send(caught_up).await {
         return;
     }
     let start = tokio::time::Instant::now() + query.heartbeat;
@@ -303,11 +368,8 @@ pub async fn watch_timeline(
                 }
             }
             _ = heartbeat.tick() => {
-                let item = WatchItem::Heartbeat {
-                    cursor: state.cursor(),
-                    revision: state.covered,
-                };
-                if !send(&state.sink, &state.token, item).await {
+                let item = state.encoder.heartbeat(&state.cursor());
+                if !state.send(item).await {
                     return;
                 }
             }

@@ -10,13 +10,16 @@ use super::{
     ResponseStream,
     convert::{ArticleQuery, SearchQuery},
     deadline, spawn_stream,
-    wire::{Encoded, TimelineWire},
+    wire::{Encoded, TimelineWire, WatchWire},
 };
 use crate::domain::{
     DomainError, Store,
     cursor::Cursor,
     filter::RelationQuery,
-    stream::{self, OwnedTimelineItems, TimelineEncoder, TimelineQuery, WatchQuery},
+    stream::{
+        self, OwnedTimelineItems, OwnedWatchItems, TimelineEncoder, TimelineQuery, WatchEncoder,
+        WatchQuery,
+    },
 };
 
 const DEFAULT_HEARTBEAT_MS: u32 = 5000;
@@ -76,6 +79,55 @@ impl QueryApi {
         Ok(Response::new(deadline::bounded(items, deadline)))
     }
 
+    /// `WatchTimeline` with every message written straight to wire bytes; what the server routes
+    /// the method to.
+    pub async fn watch_timeline_encoded(
+        &self,
+        request: Request<pb::WatchTimelineRequest>,
+    ) -> Result<Response<ResponseStream<Encoded>>, Status> {
+        self.watch(request, WatchWire)
+    }
+
+    fn watch<E, W>(
+        &self,
+        request: Request<pb::WatchTimelineRequest>,
+        encoder: E,
+    ) -> Result<Response<ResponseStream<W>>, Status>
+    where
+        E: WatchEncoder,
+        W: From<E::Item> + Send + 'static,
+    {
+        self.refuse_during_shutdown()?;
+        let deadline = deadline::requested(request.metadata());
+        let request = request.into_inner();
+        let filter = super::convert::filter_from_wire(request.filter, "filter")?;
+        let after = Cursor::decode(&request.cursor, "cursor")?;
+        let heartbeat_ms = match request.heartbeat_interval_ms {
+            0 => DEFAULT_HEARTBEAT_MS,
+            ms if HEARTBEAT_RANGE_MS.contains(&ms) => ms,
+            _ => {
+                return Err(DomainError::invalid(
+                    "heartbeat_interval_ms",
+                    "must be 0 or 100 to 60000",
+                )
+                .into());
+            }
+        };
+        let query = WatchQuery {
+            filter,
+            after,
+            heartbeat: Duration::from_millis(u64::from(heartbeat_ms)),
+        };
+        let (store, token) = (self.store.clone(), self.token.clone());
+        // The channel holds batches of up to `WATCH_BATCH` events (heartbeats and the caught-up
+        // mark alone), about `stream_buffer` responses.
+        let batches = self.stream_buffer.div_ceil(stream::WATCH_BATCH).max(2);
+        let items = spawn_stream(&self.token, batches, move |sink| {
+            stream::watch_timeline(store, query, token, sink, encoder)
+        });
+        Ok(Response::new(deadline::bounded(items, deadline)))
+    }
+
     /// Streams an already computed, bounded list.
     fn stream_list<D, W>(&self, items: Vec<D>) -> ResponseStream<W>
     where
@@ -108,32 +160,7 @@ impl QueryService for QueryApi {
         &self,
         request: Request<pb::WatchTimelineRequest>,
     ) -> Result<Response<Self::WatchTimelineStream>, Status> {
-        self.refuse_during_shutdown()?;
-        let deadline = deadline::requested(request.metadata());
-        let request = request.into_inner();
-        let filter = super::convert::filter_from_wire(request.filter, "filter")?;
-        let after = Cursor::decode(&request.cursor, "cursor")?;
-        let heartbeat_ms = match request.heartbeat_interval_ms {
-            0 => DEFAULT_HEARTBEAT_MS,
-            ms if HEARTBEAT_RANGE_MS.contains(&ms) => ms,
-            _ => {
-                return Err(DomainError::invalid(
-                    "heartbeat_interval_ms",
-                    "must be 0 or 100 to 60000",
-                )
-                .into());
-            }
-        };
-        let query = WatchQuery {
-            filter,
-            after,
-            heartbeat: Duration::from_millis(u64::from(heartbeat_ms)),
-        };
-        let (store, token) = (self.store.clone(), self.token.clone());
-        let items = spawn_stream(&self.token, self.stream_buffer, move |sink| {
-            stream::watch_timeline(store, query, token, sink)
-        });
-        Ok(Response::new(deadline::bounded(items, deadline)))
+        self.watch(request, OwnedWatchItems)
     }
 
     async fn get_entity(

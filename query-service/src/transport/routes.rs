@@ -1,5 +1,5 @@
-//! Routes `QueryService/StreamTimeline` to a handler whose responses are already wire bytes, and
-//! every other method to the generated server. Sits inside the token and decode-error layers, so
+//! Routes `QueryService/StreamTimeline` and `WatchTimeline` to handlers whose responses are
+//! already wire bytes, and every other method to the generated server. Sits inside the token and decode-error layers, so
 //! both behave for the routed method as for the rest.
 
 use std::{
@@ -25,8 +25,9 @@ use super::{ResponseStream, query::QueryApi, wire::Encoded};
 type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'static>>;
 
 const STREAM_TIMELINE: &str = "/newsline.v1.QueryService/StreamTimeline";
+const WATCH_TIMELINE: &str = "/newsline.v1.QueryService/WatchTimeline";
 
-/// The generated `QueryServiceServer` (`inner`) with `StreamTimeline` served from wire bytes.
+/// The generated `QueryServiceServer` (`inner`) with the timeline streams served from wire bytes.
 #[derive(Clone)]
 pub struct EncodedTimelines<S> {
     inner: S,
@@ -52,6 +53,18 @@ impl<S: NamedService> NamedService for EncodedTimelines<S> {
 }
 
 struct StreamTimelineEncoded(Arc<QueryApi>);
+struct WatchTimelineEncoded(Arc<QueryApi>);
+
+impl tonic::server::ServerStreamingService<pb::WatchTimelineRequest> for WatchTimelineEncoded {
+    type Response = Encoded;
+    type ResponseStream = ResponseStream<Encoded>;
+    type Future = BoxFuture<Response<Self::ResponseStream>, Status>;
+
+    fn call(&mut self, request: Request<pb::WatchTimelineRequest>) -> Self::Future {
+        let api = Arc::clone(&self.0);
+        Box::pin(async move { api.watch_timeline_encoded(request).await })
+    }
+}
 
 impl tonic::server::ServerStreamingService<pb::StreamTimelineRequest> for StreamTimelineEncoded {
     type Response = Encoded;
@@ -80,19 +93,30 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        if request.uri().path() != STREAM_TIMELINE {
-            return Box::pin(self.inner.call(request));
-        }
-        let method = StreamTimelineEncoded(Arc::clone(&self.api));
         let (max_decoding, max_encoding) = (
-            self.max_decoding_message_size,
-            self.max_encoding_message_size,
+            Some(self.max_decoding_message_size),
+            Some(self.max_encoding_message_size),
         );
-        Box::pin(async move {
-            let codec = ProstCodec::<Encoded, pb::StreamTimelineRequest>::default();
-            let mut grpc = tonic::server::Grpc::new(codec)
-                .apply_max_message_size_config(Some(max_decoding), Some(max_encoding));
-            Ok(grpc.server_streaming(method, request).await)
-        })
+        match request.uri().path() {
+            STREAM_TIMELINE => {
+                let method = StreamTimelineEncoded(Arc::clone(&self.api));
+                Box::pin(async move {
+                    let codec = ProstCodec::<Encoded, pb::StreamTimelineRequest>::default();
+                    let mut grpc = tonic::server::Grpc::new(codec)
+                        .apply_max_message_size_config(max_decoding, max_encoding);
+                    Ok(grpc.server_streaming(method, request).await)
+                })
+            }
+            WATCH_TIMELINE => {
+                let method = WatchTimelineEncoded(Arc::clone(&self.api));
+                Box::pin(async move {
+                    let codec = ProstCodec::<Encoded, pb::WatchTimelineRequest>::default();
+                    let mut grpc = tonic::server::Grpc::new(codec)
+                        .apply_max_message_size_config(max_decoding, max_encoding);
+                    Ok(grpc.server_streaming(method, request).await)
+                })
+            }
+            _ => Box::pin(self.inner.call(request)),
+        }
     }
 }

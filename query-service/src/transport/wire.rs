@@ -19,7 +19,7 @@ use prost::{
 use crate::domain::{
     cursor::{self, Cursor},
     date::PartialDate,
-    stream::TimelineEncoder,
+    stream::{TimelineEncoder, WatchEncoder},
     view::{AmountView, EventView, ParticipantView, SpanView},
 };
 
@@ -309,5 +309,76 @@ impl TimelineEncoder for TimelineWire {
                 item
             })
             .collect()
+    }
+}
+
+/// `newsline.v1.WatchTimelineResponse` with a `WatchedEvent`.
+pub fn watched_event(
+    event: &EventView<'_>,
+    cursor: &Cursor,
+    backdated: bool,
+    replayed: bool,
+) -> Encoded {
+    let cursor = cursor.encode_ascii();
+    let event_len = event_len(event);
+    let watched_len = nested_len(1, event_len)
+        + bytes_len(2, cursor::TEXT_LEN)
+        + bool_len(3, backdated)
+        + bool_len(4, replayed);
+    let mut buf = Vec::with_capacity(nested_len(1, watched_len));
+    put_nested_header(1, watched_len, &mut buf);
+    put_event(1, event, event_len, &mut buf);
+    put_bytes(2, &cursor, &mut buf);
+    put_bool(3, backdated, &mut buf);
+    put_bool(4, replayed, &mut buf);
+    Encoded(Bytes::from(buf))
+}
+
+/// `newsline.v1.WatchTimelineResponse` with a `CaughtUp` (`tag` 2) or `Heartbeat` (`tag` 3):
+/// both are a cursor and its revision.
+fn watch_mark(tag: u32, cursor: &Cursor) -> Encoded {
+    let text = cursor.encode_ascii();
+    let body = bytes_len(1, cursor::TEXT_LEN) + uint64_len(2, cursor.revision);
+    let mut buf = Vec::with_capacity(nested_len(tag, body));
+    put_nested_header(tag, body, &mut buf);
+    put_bytes(1, &text, &mut buf);
+    if cursor.revision != 0 {
+        encoding::uint64::encode(2, &cursor.revision, &mut buf);
+    }
+    Encoded(Bytes::from(buf))
+}
+
+fn uint64_len(tag: u32, value: u64) -> usize {
+    if value == 0 {
+        0
+    } else {
+        encoding::uint64::encoded_len(tag, &value)
+    }
+}
+
+/// Encodes a watch's messages; each event is encoded once for this watcher, straight from the
+/// store.
+#[derive(Default)]
+pub struct WatchWire;
+
+impl WatchEncoder for WatchWire {
+    type Item = Encoded;
+
+    fn event(
+        &mut self,
+        event: &EventView<'_>,
+        cursor: &Cursor,
+        backdated: bool,
+        replayed: bool,
+    ) -> Encoded {
+        watched_event(event, cursor, backdated, replayed)
+    }
+
+    fn caught_up(&mut self, cursor: &Cursor) -> Encoded {
+        watch_mark(2, cursor)
+    }
+
+    fn heartbeat(&mut self, cursor: &Cursor) -> Encoded {
+        watch_mark(3, cursor)
     }
 }
