@@ -12,7 +12,7 @@ mod tokens;
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind};
 use chrono::{Datelike, NaiveDate};
 
 pub use grammar::DateCue;
@@ -795,6 +795,7 @@ fn contains_phrase(phrases: &AhoCorasick, text: &str) -> bool {
 fn phrase_set(phrases: &[String]) -> AhoCorasick {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(phrases)
         .expect("the cue phrases build an automaton")
 }

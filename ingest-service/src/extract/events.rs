@@ -481,17 +481,16 @@ pub fn extract_events_in_year(
         .iter()
         .map(|s| text.get(s.start..s.end).unwrap_or(""))
         .collect();
-    let planned_of = |sentence: &str| {
-        CUES.find(sentence)
-            .iter()
-            .any(|c| c.value == CueClass::Planned)
-    };
+    // Each sentence's cues and dates, found once for both passes over the article.
+    let mut sentence_cues: Vec<Vec<Hit<CueClass>>> =
+        sentence_texts.iter().map(|s| CUES.find(s)).collect();
+    let planned_of = |cues: &[Hit<CueClass>]| cues.iter().any(|c| c.value == CueClass::Planned);
     let scans: Vec<ScannedDates> = sentence_texts.iter().map(|s| scan(s)).collect();
     resolver.set_latest_reported(latest_reported(
         scans
             .iter()
-            .zip(&sentence_texts)
-            .map(|(d, s)| (d, planned_of(s))),
+            .zip(&sentence_cues)
+            .map(|(d, cues)| (d, planned_of(cues))),
     ));
     let context = Context { article, entities };
     let mut chars = CharCounter {
@@ -550,7 +549,11 @@ pub fn extract_events_in_year(
         }
         let sentence = &raw_sentence[body_start..];
         let offset = span.start + body_start;
-        let cues = CUES.find(sentence);
+        let cues = if body_start == 0 {
+            std::mem::take(&mut sentence_cues[index])
+        } else {
+            CUES.find(sentence)
+        };
         let planned = cues.iter().any(|c| c.value == CueClass::Planned);
         let dates = resolver.resolve_scanned(raw_sentence, &scans[index], body_start, planned);
         // A trigger inside a date ("after the visit") names the earlier happening, not a new one.

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
 use regex::bytes::RegexSet;
 
@@ -73,6 +73,7 @@ static RULES: LazyLock<NoiseRules> = LazyLock::new(|| {
         reasons,
         spam_words: AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&spam_words)
             .expect("data/noise.txt: spam words build an automaton"),
         series_words,

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use crate::extract::model::{EventKind, TradeMetric};
 
@@ -53,6 +53,8 @@ impl<T: Copy> PhraseSet<T> {
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
+            // Run over every sentence: a few hundred phrases make a small DFA, the fastest kind.
+            .kind(Some(AhoCorasickKind::DFA))
             .build(entries.iter().map(|(p, _)| p.as_str()))
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         PhraseSet {
