@@ -9,6 +9,7 @@
 mod lexicon;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
@@ -65,13 +66,12 @@ fn event_id(
         d(when.start),
         d(when.end)
     ));
-    let hex: String = hasher
-        .finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("event:{hex}")
+    let mut id = String::with_capacity(22);
+    id.push_str("event:");
+    for b in hasher.finalize().iter().take(8) {
+        let _ = write!(id, "{b:02x}");
+    }
+    id
 }
 
 /// Code point offsets of byte offsets visited in increasing order (linear overall).

@@ -53,6 +53,12 @@ impl FoldedText {
         let mut folded = String::with_capacity(text.len());
         let mut origin = Vec::with_capacity(text.len());
         for (i, c) in text.char_indices() {
+            // Most text is ASCII: one byte in, one byte out.
+            if c.is_ascii() {
+                folded.push(c.to_ascii_lowercase());
+                origin.push(i as u32);
+                continue;
+            }
             let before = folded.len();
             fold_char_into(c, &mut folded);
             origin.extend(std::iter::repeat_n(i as u32, folded.len() - before));

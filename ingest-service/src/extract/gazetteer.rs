@@ -1,10 +1,11 @@
 //! The gazetteers (countries, cities, organisations) and the people lexicon, loaded once from
 //! `data/` and compiled into one Aho-Corasick automaton over folded text.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::fold::fold;
 use super::model::EntityKind;
@@ -39,18 +40,19 @@ pub struct Gazetteer {
     pub country_by_code: HashMap<String, usize>,
 }
 
+/// Asked about every capitalised word of every text: hashed with FxHash rather than SipHash.
 pub struct PeopleLexicon {
     /// Folded role words and phrases ("foreign minister").
-    pub roles: HashSet<String>,
+    pub roles: FxHashSet<String>,
     /// Words that qualify a role ("deputy", "foreign", "prime").
-    pub modifiers: HashSet<String>,
-    pub given_names: HashSet<String>,
+    pub modifiers: FxHashSet<String>,
+    pub given_names: FxHashSet<String>,
     pub surname_suffixes: Vec<String>,
     /// Surname endings that count only in a name of two or more words ("Bogoljub Karic").
     pub multi_word_suffixes: Vec<String>,
     /// Folded spelling -> folded canonical spelling of its variant group.
-    pub variants: HashMap<String, String>,
-    pub stop_words: HashSet<String>,
+    pub variants: FxHashMap<String, String>,
+    pub stop_words: FxHashSet<String>,
 }
 
 fn data_lines(text: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
@@ -185,13 +187,13 @@ fn build_gazetteer() -> Gazetteer {
 
 fn build_people() -> PeopleLexicon {
     let mut lexicon = PeopleLexicon {
-        roles: HashSet::new(),
-        modifiers: HashSet::new(),
-        given_names: HashSet::new(),
+        roles: FxHashSet::default(),
+        modifiers: FxHashSet::default(),
+        given_names: FxHashSet::default(),
         surname_suffixes: Vec::new(),
         multi_word_suffixes: Vec::new(),
-        variants: HashMap::new(),
-        stop_words: HashSet::new(),
+        variants: FxHashMap::default(),
+        stop_words: FxHashSet::default(),
     };
     for fields in data_lines(include_str!("../../data/people.txt")) {
         let value = fields.get(1).copied().unwrap_or_default();

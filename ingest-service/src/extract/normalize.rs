@@ -55,6 +55,14 @@ fn map_char(c: char) -> Mapped {
 /// Normalises one line: NFC, straight quotes, en dashes for every dash, single spaces, no control
 /// or zero-width characters, trimmed. Runs in one pass over the line.
 pub fn normalize_line(line: &str) -> String {
+    if line.is_ascii() {
+        normalize_ascii_line(line)
+    } else {
+        normalize_any_line(line)
+    }
+}
+
+fn normalize_any_line(line: &str) -> String {
     let composed: Cow<'_, str> = if line.is_ascii()
         || is_nfc_quick(line.chars()) == unicode_normalization::IsNormalized::Yes
     {
@@ -80,6 +88,30 @@ pub fn normalize_line(line: &str) -> String {
             pending_space = false;
         }
         out.push(c);
+    }
+    out
+}
+
+/// `normalize_line` for an ASCII line, byte by byte: the same mapping (tabs are spaces, other
+/// control characters go) without decoding characters.
+fn normalize_ascii_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut pending_space = false;
+    for &b in line.as_bytes() {
+        let b = match b {
+            b'\t' => b' ',
+            0..=0x1f | 0x7f => continue,
+            _ => b,
+        };
+        if b == b' ' {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(char::from(b));
     }
     out
 }
@@ -113,6 +145,24 @@ mod tests {
         assert!(decoded.had_invalid_utf8);
         assert_eq!(decoded.text, "Minsk \u{FFFD}\u{FFFD} hosted");
         assert!(!decode("Minsk".as_bytes()).had_invalid_utf8);
+    }
+
+    #[test]
+    fn ascii_lines_take_the_same_form_as_any_line() {
+        for line in [
+            "",
+            "   ",
+            "\tOn  18\u{7} November\r ",
+            "a\t\tb \u{1f}c\u{7f}d  ",
+            "\u{0}\u{8} x",
+            "Plain line, nothing to do.",
+        ] {
+            assert_eq!(
+                normalize_ascii_line(line),
+                normalize_any_line(line),
+                "{line:?}"
+            );
+        }
     }
 
     #[test]

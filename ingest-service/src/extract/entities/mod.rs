@@ -541,7 +541,7 @@ fn organisation_runs(text: &str, tokens: &[Token]) -> Vec<Found> {
             }
         }
         let mut run = &tokens[i..=last_cap];
-        let is_head = |t: &Token| ORG_HEADS.contains(&t.text(text).to_lowercase().as_str());
+        let is_head = |t: &Token| is_org_head(t.text(text));
         // A head word names the body only at the end or before "of" ("Ministry of Foreign
         // Affairs"); "Association Agreement" is not an association.
         let head_at = |run: &[Token], k: usize| {
@@ -610,6 +610,14 @@ fn organisation_runs(text: &str, tokens: &[Token]) -> Vec<Found> {
         i = last_cap + 1;
     }
     out
+}
+
+fn is_org_head(word: &str) -> bool {
+    if word.is_ascii() {
+        ORG_HEADS.iter().any(|h| h.eq_ignore_ascii_case(word))
+    } else {
+        ORG_HEADS.contains(&word.to_lowercase().as_str())
+    }
 }
 
 fn starts_org_word(word: &str) -> bool {
