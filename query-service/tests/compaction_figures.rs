@@ -7,9 +7,9 @@
 //!   cargo test -p query-service --test compaction_figures -- --ignored --nocapture
 //! ```
 //!
-//! The workload: `BATCHES` batches of `PER_BATCH` articles with `EVENTS` events each; half of
-//! every batch republishes (with changed events) an article published before, so the log holds
-//! about twice the live events.
+//! The workload: `FIGURES_BATCHES` (default 2000) batches of `PER_BATCH` articles with `EVENTS`
+//! events each; four in five of every batch's articles are republished (with changed events), so
+//! the log holds about five times the live events.
 
 use std::{
     net::SocketAddr,
@@ -20,8 +20,9 @@ use std::{
 
 use newsline_proto::v1::{self as pb, record_sink_service_client::RecordSinkServiceClient};
 
-const BATCHES: u64 = 2000;
 const PER_BATCH: u64 = 20;
+/// One article in this many is new; the rest are republished.
+const NEW_EVERY: u64 = 5;
 const EVENTS: u64 = 8;
 const PATIENCE: Duration = Duration::from_secs(300);
 
@@ -75,14 +76,23 @@ fn article_text(id: u64, version: u64) -> String {
 fn batch(sequence: u64) -> pb::PublishRequest {
     let mut articles = Vec::new();
     let mut events = Vec::new();
+    let mut chosen = std::collections::HashSet::new();
     for k in 0..PER_BATCH {
-        // Even slots publish new articles, odd ones republish one an earlier batch published.
-        let id = if k % 2 == 0 || sequence == 1 {
-            sequence * PER_BATCH + k
+        // One slot in NEW_EVERY publishes a new article; the others republish (with changed
+        // events) one that an earlier batch published new.
+        let fresh = sequence * PER_BATCH + k;
+        let id = if k % NEW_EVERY == 0 || sequence == 1 {
+            fresh
         } else {
             let earlier = (sequence * 7919 + k * 104_729) % (sequence - 1) + 1;
-            earlier * PER_BATCH + k - 1
+            let republished = earlier * PER_BATCH + k - k % NEW_EVERY;
+            if chosen.contains(&republished) {
+                fresh
+            } else {
+                republished
+            }
         };
+        chosen.insert(id);
         let text = article_text(id, sequence);
         for i in 0..EVENTS {
             let sentence = format!(
@@ -174,7 +184,15 @@ fn stop(mut child: Child) {
     child.wait().unwrap();
 }
 
+fn batches() -> u64 {
+    std::env::var("FIGURES_BATCHES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(2000)
+}
+
 async fn measure(label: &str, compact_after_bytes: u64) {
+    let batches = batches();
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let log = dir.path().join("server.log");
@@ -188,7 +206,7 @@ async fn measure(label: &str, compact_after_bytes: u64) {
         .max_decoding_message_size(64 << 20)
         .max_encoding_message_size(64 << 20);
     let mut acks = sink
-        .publish(tokio_stream::iter((1..=BATCHES).map(batch)))
+        .publish(tokio_stream::iter((1..=batches).map(batch)))
         .await
         .unwrap()
         .into_inner();
@@ -197,7 +215,7 @@ async fn measure(label: &str, compact_after_bytes: u64) {
         assert!(!ack.duplicate);
         acknowledged += 1;
     }
-    assert_eq!(acknowledged, BATCHES);
+    assert_eq!(acknowledged, batches);
     let publish_seconds = publishing.elapsed().as_secs_f64();
     stop(child);
     let bytes = folder_bytes(&data);
@@ -220,7 +238,7 @@ async fn measure(label: &str, compact_after_bytes: u64) {
         .filter(|l| l.contains("loaded the data folder"))
         .collect();
     println!(
-        "{label}: {BATCHES} batches published in {publish_seconds:.1} s; folder {:.1} MiB; \
+        "{label}: {batches} batches published in {publish_seconds:.1} s; folder {:.1} MiB; \
          restart (spawn to SERVING) median {:.2} s of {restarts:?}; {} compactions",
         bytes as f64 / (1 << 20) as f64,
         restarts[1],
