@@ -207,3 +207,136 @@ impl StoreInner {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{
+        date::PartialDate,
+        model::{Batch, DateSpan, EventKind, Participant},
+    };
+
+    fn event(id: u64, article: &str, participant: &str) -> Event {
+        let day = PartialDate::new(2015, 5, 3, "d").unwrap();
+        Event {
+            id,
+            article_id: article.into(),
+            kind: EventKind::Meeting,
+            when: DateSpan {
+                start: day,
+                end: day,
+                ..DateSpan::default()
+            },
+            participants: vec![Participant {
+                entity_id: participant.into(),
+                name: String::new(),
+                role: 1,
+            }],
+            location_id: "city:minsk".into(),
+            location_name: String::new(),
+            sentence: "Met.".into(),
+            sentence_start: 0,
+            sentence_end: 4,
+            amounts: Vec::new(),
+            planned: false,
+        }
+    }
+
+    fn entity(id: &str, name: &str, aliases: &[&str]) -> Entity {
+        Entity {
+            id: id.into(),
+            kind: EntityKind::Person,
+            name: name.into(),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            roles: Vec::new(),
+            country_code: String::new(),
+        }
+    }
+
+    /// A store with a merge by alias, implicit entities, a republished article and two producers.
+    fn populated() -> Store {
+        let store = Store::new();
+        let article = |text: &str| Article {
+            id: "article:1".into(),
+            text: text.into(),
+            entity_ids: vec!["person:implicit".into()],
+            ..Article::default()
+        };
+        let batches = [
+            Batch {
+                producer_id: "a".into(),
+                sequence: 1,
+                articles: vec![article("Met.")],
+                entities: vec![entity("person:putin", "Vladimir Putin", &["Putin"])],
+                events: vec![
+                    event(1, "article:1", "person:putin"),
+                    event(2, "article:1", "person:x"),
+                ],
+            },
+            Batch {
+                producer_id: "b".into(),
+                sequence: 7,
+                articles: Vec::new(),
+                entities: vec![entity("person:vvp", "VVP", &["Putin"])],
+                events: Vec::new(),
+            },
+            Batch {
+                producer_id: "a".into(),
+                sequence: 2,
+                articles: vec![article("Met. Again.")],
+                entities: Vec::new(),
+                events: vec![event(1, "article:1", "person:vvp")],
+            },
+        ];
+        for batch in batches {
+            store.publish(batch).unwrap();
+        }
+        store
+    }
+
+    #[test]
+    fn a_restored_store_snapshots_the_same_and_remembers_producers() {
+        let original = populated();
+        let snapshot = original.snapshot();
+        assert_eq!(snapshot.revision, 3);
+        assert_eq!(snapshot.producers, [("a".into(), 2), ("b".into(), 7)]);
+        assert_eq!(snapshot.redirects, [("person:vvp".into(), 0)]);
+        assert_eq!(
+            snapshot.events.len(),
+            1,
+            "event 2 went with the republished article"
+        );
+        assert!(snapshot.entities.iter().any(|e| e.implicit));
+        let restored = Store::new();
+        restored.restore(snapshot.clone()).unwrap();
+        assert_eq!(restored.snapshot(), snapshot);
+        assert_eq!(restored.revision(), 3);
+        let resent = Batch {
+            producer_id: "b".into(),
+            sequence: 7,
+            ..Batch::default()
+        };
+        assert!(restored.publish(resent).unwrap().duplicate);
+    }
+
+    #[test]
+    fn a_snapshot_that_does_not_hang_together_leaves_the_store_empty() {
+        let mut snapshot = populated().snapshot();
+        snapshot.events[0].0.article_id = "article:missing".into();
+        let store = Store::new();
+        let error = store.restore(snapshot).unwrap_err();
+        assert!(error.to_string().contains("snapshot.events[0]"), "{error}");
+        assert_eq!(store.snapshot(), StoreSnapshot::default());
+
+        let mut snapshot = populated().snapshot();
+        snapshot.redirects.push(("person:elsewhere".into(), 99));
+        assert!(store.restore(snapshot).is_err());
+        assert_eq!(store.snapshot(), StoreSnapshot::default());
+
+        let full = populated();
+        assert!(
+            full.restore(StoreSnapshot::default()).is_err(),
+            "only into an empty store"
+        );
+    }
+}
