@@ -11,7 +11,7 @@ use std::{
     hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState},
     mem::size_of,
     sync::{
-        Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+        Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
         atomic::{AtomicU32, Ordering},
     },
     time::Instant,
@@ -325,6 +325,9 @@ pub enum TimelinePlan {
     Scan,
     /// The sorted keys of the few events an entity or location index selected.
     Keys(Arc<Vec<TimeKey>>),
+    /// The events of one entity, in timeline order (see [`StoreInner::ordered_events`]); every
+    /// page takes the list current under its own read lock.
+    Entity(u32),
 }
 
 /// One page of a timeline: the matching events as whatever the reader made of their views.
@@ -392,6 +395,24 @@ struct StoreInner {
     /// The change log is complete for every revision above this one.
     change_log_floor: u64,
     change_log_capacity: usize,
+    /// Per entity, the slots of its events in timeline order: built when a timeline first
+    /// filters by it, dropped when one of its events is stored or removed, and all dropped when
+    /// they would hold more slots than there are events (at most 4 bytes per event).
+    ordered_events: Mutex<OrderedEvents>,
+}
+
+#[derive(Default)]
+struct OrderedEvents {
+    lists: IdMap<u32, Arc<[u32]>>,
+    slots: usize,
+}
+
+impl OrderedEvents {
+    fn forget(&mut self, entity: u32) {
+        if let Some(list) = self.lists.remove(&entity) {
+            self.slots -= list.len();
+        }
+    }
 }
 
 struct Shared {
@@ -986,8 +1007,54 @@ impl StoreInner {
         }
     }
 
+    /// The slots of the events `entity` takes part in, in timeline order.
+    fn ordered_events(&self, entity: u32) -> Arc<[u32]> {
+        let mut ordered = self
+            .ordered_events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(list) = ordered.lists.get(&entity) {
+            return Arc::clone(list);
+        }
+        let Some(entry) = self.entities.get(entity as usize) else {
+            return Arc::from([]);
+        };
+        let mut keyed: Vec<(TimeKey, u32)> = entry
+            .events
+            .iter()
+            .filter_map(|&slot| Some((self.event(slot)?.key(), slot)))
+            .collect();
+        keyed.sort_unstable();
+        let list: Arc<[u32]> = keyed.into_iter().map(|(_, slot)| slot).collect();
+        if ordered.slots + list.len() > self.timeline.len() {
+            ordered.lists.clear();
+            ordered.slots = 0;
+        }
+        ordered.slots += list.len();
+        ordered.lists.insert(entity, Arc::clone(&list));
+        list
+    }
+
     fn plan_timeline(&self, filter: &TimelineFilter) -> TimelinePlan {
         let resolved = self.resolve_filter(filter);
+        // One entity's events (or, when all must take part, the fewest): walk its ordered list
+        // unless the location index selects fewer.
+        if let Some(entities) = &resolved.entities
+            && (entities.len() == 1 || (filter.match_all && !entities.is_empty()))
+            && let Some(&entity) = entities
+                .iter()
+                .min_by_key(|&&e| self.entities[e as usize].events.len())
+        {
+            let count = self.entities[entity as usize].events.len();
+            let location_count = match resolved.location {
+                Some(Some(l)) => self.entities[l as usize].located.len(),
+                Some(None) => 0,
+                None => usize::MAX,
+            };
+            if count <= location_count {
+                return TimelinePlan::Entity(entity);
+            }
+        }
         let mut best: Option<Vec<u32>> = None;
         let mut consider = |slots: Vec<u32>| {
             if best.as_ref().is_none_or(|b| slots.len() < b.len()) {
@@ -1100,6 +1167,35 @@ impl StoreInner {
                     scanned += 1;
                     if let Some(event) = self.event(slot) {
                         visit(key, event, &mut page);
+                    }
+                }
+            }
+            TimelinePlan::Entity(entity) => {
+                let Some((lowest, highest)) = key_interval(&filter.bounds, after, descending)
+                else {
+                    page.finished = true;
+                    return page;
+                };
+                let slots = self.ordered_events(*entity);
+                let key_of = |slot: u32| self.event(slot).map_or(0, StoredEvent::key);
+                let start = slots.partition_point(|&s| key_of(s) < lowest);
+                let end = slots.partition_point(|&s| key_of(s) <= highest);
+                let window = &slots[start..end.max(start)];
+                let mut remaining: Box<dyn Iterator<Item = &u32>> = if descending {
+                    Box::new(window.iter().rev())
+                } else {
+                    Box::new(window.iter())
+                };
+                loop {
+                    if page.events.len() >= limit {
+                        break;
+                    }
+                    let Some(&slot) = remaining.next() else {
+                        page.finished = true;
+                        break;
+                    };
+                    if let Some(event) = self.event(slot) {
+                        visit(event.key(), event, &mut page);
                     }
                 }
             }
@@ -1365,7 +1461,22 @@ impl StoreInner {
             .sum();
         let change_log = self.change_log.capacity() * size_of::<(u64, u64)>();
         let date_texts = self.texts.iter().map(|t| 2 * t.len() + 64).sum::<usize>();
-        events + spilled + timeline + side_tables + entities + articles + change_log + date_texts
+        let ordered = {
+            let ordered = self
+                .ordered_events
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            ordered.slots * 4 + ordered.lists.len() * 48
+        };
+        events
+            + spilled
+            + timeline
+            + side_tables
+            + entities
+            + articles
+            + change_log
+            + date_texts
+            + ordered
     }
 
     // ---- publishing ----
@@ -1856,6 +1967,7 @@ impl StoreInner {
             self.amounts.insert(id, amounts);
         }
         let participants: Vec<Participation> = self.participants(&event).collect();
+        self.forget_order(&participants);
         let slot = self.events.insert(event);
         self.timeline.insert(key, slot);
         for participant in &participants {
@@ -1869,12 +1981,25 @@ impl StoreInner {
         self.articles[article as usize].events.push(slot);
     }
 
+    fn forget_order(&mut self, participants: &[Participation]) {
+        let ordered = self
+            .ordered_events
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !ordered.lists.is_empty() {
+            for participant in participants {
+                ordered.forget(participant.entity());
+            }
+        }
+    }
+
     fn remove_event(&mut self, slot: u32) {
         let Some(event) = self.events.remove(slot) else {
             return;
         };
         self.timeline.remove(&event.key());
         let participants: Vec<Participation> = self.participants(&event).collect();
+        self.forget_order(&participants);
         for participant in &participants {
             self.entities[participant.entity() as usize]
                 .events
