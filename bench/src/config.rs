@@ -276,6 +276,10 @@ pub struct SoakArgs {
     /// (0: none).
     #[arg(long, default_value_t = 2_000)]
     pub publish_rate: u64,
+    /// Seconds of reading only after the load (timelines and watchers, no writes): memory must
+    /// not grow while the store does not (0: none).
+    #[arg(long, default_value_t = 10.0)]
+    pub quiet_seconds: f64,
     /// Synthetic events published before the watchers connect, so that they replay some.
     #[arg(long, default_value_t = 5_000)]
     pub preload: u64,
@@ -304,6 +308,9 @@ impl SoakArgs {
     pub fn resolved(mut self) -> anyhow::Result<SoakArgs> {
         if self.bin_dir.is_none() {
             self.bin_dir = std::env::current_exe()?.parent().map(PathBuf::from);
+        }
+        if !self.quiet_seconds.is_finite() || self.quiet_seconds < 0.0 {
+            anyhow::bail!("--quiet-seconds must be 0 or more");
         }
         if !self.ingest_rate.is_finite() || self.ingest_rate < 0.0 {
             anyhow::bail!("--ingest-rate must be 0 or more documents per second");

@@ -63,6 +63,11 @@ const QUERY_RSS_SLACK: u64 = 96 << 20;
 const QUERY_RSS_PER_STORE_BYTE: f64 = 2.0;
 /// Memory the ingest service may gain after its warm-up: it keeps nothing per document.
 const INGEST_RSS_SLACK: u64 = 32 << 20;
+/// Concurrent `IngestDocuments` streams the ingest rate is spread over (the service answers the
+/// documents of one stream one after the other).
+const INGEST_STREAMS: usize = 4;
+/// Memory either service may gain while only read (allocator noise).
+const QUIET_RSS_SLACK: u64 = 16 << 20;
 /// Entities the timeline clients filter by.
 const ENTITY_CHOICES: usize = 2_000;
 /// Problem examples kept in the report (every problem is counted).
@@ -796,7 +801,8 @@ async fn publisher(
     let sender = tokio::spawn(async move {
         let mut generator = Generator::new(universe, seed, IdScheme::Hashed);
         let mut ticks = tokio::time::interval(PUBLISH_TICK);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Late ticks are made up for, so that the volume is the rate's when the machine allows.
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let (mut batches, mut articles) = (0u64, 0u64);
         loop {
             ticks.tick().await;
@@ -844,12 +850,30 @@ pub struct IngestSummary {
     pub article_ids: HashSet<String>,
 }
 
+impl IngestSummary {
+    /// Adds the counts of another stream's summary.
+    fn absorb(&mut self, other: IngestSummary) {
+        self.documents_sent += other.documents_sent;
+        self.documents_answered += other.documents_answered;
+        self.documents_per_second += other.documents_per_second;
+        self.bytes += other.bytes;
+        self.rejected += other.rejected;
+        self.spooled += other.spooled;
+        self.articles += other.articles;
+        self.events += other.events;
+        self.article_ids.extend(other.article_ids);
+        self.distinct_articles = self.article_ids.len() as u64;
+    }
+}
+
 /// Sends corpus pages (copy k of a page tagged "(ref. k.i)", so its articles get new ids) at
-/// `rate` documents per second until the deadline, on one `IngestDocuments` stream.
+/// `rate` documents per second until the deadline, on one `IngestDocuments` stream: lane `lane`
+/// of `lanes`, which sends documents `lane`, `lane + lanes`, ...
 async fn ingester(
     channel: Channel,
     pages: Arc<Vec<(String, String)>>,
     rate: f64,
+    (lane, lanes): (usize, usize),
     deadline: tokio::time::Instant,
     tally: Arc<Tally>,
 ) -> anyhow::Result<IngestSummary> {
@@ -860,14 +884,14 @@ async fn ingester(
     let started = Instant::now();
     let sender = tokio::spawn(async move {
         let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let (mut sent, mut bytes) = (0u64, 0u64);
         loop {
             ticks.tick().await;
             if tokio::time::Instant::now() >= deadline {
                 break;
             }
-            let index = sent as usize;
+            let index = sent as usize * lanes + lane;
             let (name, text) = &pages[index % pages.len()];
             let copy = index / pages.len();
             let text = variant(text, copy + 1);
@@ -986,6 +1010,8 @@ pub struct MemorySample {
 enum Phase {
     Warmup,
     Load,
+    /// Readers and watchers only: the store no longer grows, so neither may memory.
+    Quiet,
     Check,
 }
 
@@ -994,6 +1020,7 @@ impl Phase {
         match self {
             Phase::Warmup => "warmup",
             Phase::Load => "load",
+            Phase::Quiet => "quiet",
             Phase::Check => "check",
         }
     }
@@ -1058,19 +1085,30 @@ pub struct RssSummary {
     /// nothing for the ingest service, which keeps nothing per document).
     pub explained_growth: i64,
     pub allowed_growth: u64,
+    /// Resident bytes gained per stored event over the load (query service).
+    pub growth_per_stored_event: f64,
+    /// The change over the reading-only phase (from the end of the load to its last sample).
+    pub quiet_growth: i64,
     pub bounded: bool,
 }
 
-/// The memory verdicts from the samples: the query service may grow by what its store accounts
-/// for (`GetStats.approx_memory_bytes`) times a slack factor plus a fixed slack; the ingest
-/// service, which keeps nothing per document, by a fixed slack over its size after the first
-/// fifth of the load. Both are also measured after the end check, when the store no longer grows.
+/// The memory verdicts from the samples: over the load, the query service may grow by what its
+/// store accounts for (`GetStats.approx_memory_bytes`) times a slack factor plus a fixed slack;
+/// the ingest service, which keeps nothing per document, by a fixed slack over its size after
+/// the first fifth of the load. While only read (the quiet phase), when the store no longer
+/// grows, neither may gain more than allocator noise; nor by the end of the check.
 pub fn memory_verdict(samples: &[MemorySample]) -> (RssSummary, RssSummary) {
     let load: Vec<&MemorySample> = samples.iter().filter(|s| s.phase == "load").collect();
     let (Some(first), Some(last)) = (load.first(), load.last()) else {
         return (RssSummary::default(), RssSummary::default());
     };
     let after = samples.last().unwrap_or(last);
+    let quiet_end = samples.iter().rfind(|s| s.phase == "quiet");
+    let quiet_growth = |rss: fn(&MemorySample) -> u64| -> i64 {
+        quiet_end.map_or(0, |end| rss(end) as i64 - rss(last) as i64)
+    };
+    let quiet_query = quiet_growth(|s| s.query_rss);
+    let quiet_ingest = quiet_growth(|s| s.ingest_rss);
     let store_growth = last.approx_memory_bytes as i64 - first.approx_memory_bytes as i64;
     let query_allowed =
         (store_growth.max(0) as f64 * QUERY_RSS_PER_STORE_BYTE) as u64 + QUERY_RSS_SLACK;
@@ -1084,7 +1122,15 @@ pub fn memory_verdict(samples: &[MemorySample]) -> (RssSummary, RssSummary) {
         after_check: after.query_rss,
         explained_growth: store_growth,
         allowed_growth: query_allowed,
-        bounded: query_growth <= query_allowed && query_after <= query_allowed,
+        growth_per_stored_event: query_growth as f64
+            / last
+                .stored_events
+                .saturating_sub(first.stored_events)
+                .max(1) as f64,
+        quiet_growth: quiet_query,
+        bounded: query_growth <= query_allowed
+            && query_after <= query_allowed
+            && quiet_query <= QUIET_RSS_SLACK as i64,
     };
     let warm = load[load.len() / 5];
     let ingest_peak = samples.iter().map(|s| s.ingest_rss).max().unwrap_or(0);
@@ -1095,8 +1141,11 @@ pub fn memory_verdict(samples: &[MemorySample]) -> (RssSummary, RssSummary) {
         after_check: after.ingest_rss,
         explained_growth: 0,
         allowed_growth: INGEST_RSS_SLACK,
+        growth_per_stored_event: 0.0,
+        quiet_growth: quiet_ingest,
         bounded: last.ingest_rss.saturating_sub(warm.ingest_rss) <= INGEST_RSS_SLACK
-            && after.ingest_rss.saturating_sub(warm.ingest_rss) <= INGEST_RSS_SLACK,
+            && after.ingest_rss.saturating_sub(warm.ingest_rss) <= INGEST_RSS_SLACK
+            && quiet_ingest <= QUIET_RSS_SLACK as i64,
     };
     (query, ingest)
 }
@@ -1402,6 +1451,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<SoakReport> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs_f64(args.seconds);
     load_running.store(true, Ordering::Relaxed);
     let _ = phase_tx.send(Some(Phase::Load));
+    let readers_deadline = deadline + Duration::from_secs_f64(args.quiet_seconds);
     let mut stream_tasks = Vec::new();
     for (index, connection) in timeline_clients.into_iter().enumerate() {
         stream_tasks.push(tokio::spawn(timeline_client(
@@ -1409,7 +1459,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<SoakReport> {
             connection,
             choices.clone(),
             args.seed,
-            deadline,
+            readers_deadline,
             tally.clone(),
         )));
     }
@@ -1423,16 +1473,38 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<SoakReport> {
             tally.clone(),
         ))
     });
-    let ingest_task = (args.ingest_rate > 0.0).then(|| {
-        tokio::spawn(ingester(
-            ingest_channel.clone(),
-            pages.clone(),
-            args.ingest_rate,
-            deadline,
-            tally.clone(),
-        ))
-    });
+    let lanes = INGEST_STREAMS;
+    let ingest_tasks: Vec<_> = (0..lanes)
+        .filter(|_| args.ingest_rate > 0.0)
+        .map(|lane| {
+            tokio::spawn(ingester(
+                ingest_channel.clone(),
+                pages.clone(),
+                args.ingest_rate / lanes as f64,
+                (lane, lanes),
+                deadline,
+                tally.clone(),
+            ))
+        })
+        .collect();
 
+    let mut publish = match publish_task {
+        Some(task) => task.await??,
+        None => PublishSummary::default(),
+    };
+    let mut ingest_summary = IngestSummary::default();
+    for task in ingest_tasks {
+        ingest_summary.absorb(task.await??);
+    }
+    load_running.store(false, Ordering::Relaxed);
+    let load_seconds = load_started.elapsed().as_secs_f64();
+    if args.quiet_seconds > 0.0 {
+        eprintln!(
+            "== soak: {} s of reading only (the store no longer grows)",
+            args.quiet_seconds
+        );
+        let _ = phase_tx.send(Some(Phase::Quiet));
+    }
     let mut mixes: BTreeMap<Mix, MixCounts> = BTreeMap::new();
     for task in stream_tasks {
         for (mix, counts) in task.await? {
@@ -1442,16 +1514,6 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<SoakReport> {
             entry.latencies.extend(counts.latencies);
         }
     }
-    let mut publish = match publish_task {
-        Some(task) => task.await??,
-        None => PublishSummary::default(),
-    };
-    let ingest_summary = match ingest_task {
-        Some(task) => task.await??,
-        None => IngestSummary::default(),
-    };
-    load_running.store(false, Ordering::Relaxed);
-    let load_seconds = load_started.elapsed().as_secs_f64();
     let _ = phase_tx.send(Some(Phase::Check));
     publish.preload_events = published.len() as u64;
     published.extend(publish.acknowledged_ids.iter().copied());
@@ -1629,10 +1691,11 @@ impl SoakReport {
         );
         let _ = writeln!(
             out,
-            "{} to {}; {:.1} s of load: {} timeline clients, {} watchers, {} documents/s through `IngestDocuments`, {} events/s through `Publish` (after {} preloaded). Machine load (1/5/15 min) {} at the start, {} at the end; other rustc/cargo processes: {} / {}.\n",
+            "{} to {}; {:.1} s of load, then {} s of reading only: {} timeline clients, {} watchers, {} documents/s through `IngestDocuments`, {} events/s through `Publish` (after {} preloaded). Machine load (1/5/15 min) {} at the start, {} at the end; other rustc/cargo processes: {} / {}.\n",
             self.started_utc,
             self.finished_utc,
             self.load_seconds,
+            s.quiet_seconds,
             s.streams,
             s.watchers,
             s.ingest_rate,
@@ -1720,7 +1783,7 @@ impl SoakReport {
         );
         let _ = writeln!(
             out,
-            "| RSS (MiB) | start of load | peak | end of load | after the check | store growth | allowed growth |\n| --- | --- | --- | --- | --- | --- | --- |"
+            "| RSS (MiB) | start of load | peak | end of load | change while only read | after the check | store growth (approx_memory_bytes) | allowed growth | bytes per stored event |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
         );
         for (name, rss) in [
             ("query-service", &self.query_rss),
@@ -1728,13 +1791,15 @@ impl SoakReport {
         ] {
             let _ = writeln!(
                 out,
-                "| {name} | {} | {} | {} | {} | {:.1} | {} |",
+                "| {name} | {} | {} | {} | {:+.1} | {} | {:.1} | {} | {:.0} |",
                 mib(rss.start),
                 mib(rss.peak),
                 mib(rss.end_of_load),
+                rss.quiet_growth as f64 / (1u64 << 20) as f64,
                 mib(rss.after_check),
                 rss.explained_growth as f64 / (1u64 << 20) as f64,
-                mib(rss.allowed_growth)
+                mib(rss.allowed_growth),
+                rss.growth_per_stored_event
             );
         }
         if !self.problems.examples.is_empty() {
@@ -1900,6 +1965,16 @@ mod tests {
         ];
         let (query, ingest) = memory_verdict(&without_store);
         assert!(!query.bounded && !ingest.bounded);
+        let growing_while_read = [
+            sample("load", 30 * MIB, 12 * MIB, 0),
+            sample("load", 40 * MIB, 12 * MIB, 0),
+            sample("quiet", 40 * MIB, 30 * MIB, 0),
+            sample("quiet", 40 * MIB, 40 * MIB, 0),
+            sample("check", 40 * MIB, 12 * MIB, 0),
+        ];
+        let (query, ingest) = memory_verdict(&growing_while_read);
+        assert!(query.bounded && !ingest.bounded);
+        assert_eq!(ingest.quiet_growth, 28 * MIB as i64);
         let growing_after = [
             sample("load", 30 * MIB, 12 * MIB, 0),
             sample("load", 40 * MIB, 12 * MIB, 0),
