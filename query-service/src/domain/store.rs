@@ -397,7 +397,7 @@ struct StoreInner {
     change_log_capacity: usize,
     /// Per entity, the slots of its events in timeline order: built when a timeline first
     /// filters by it, dropped when one of its events is stored or removed, and all dropped when
-    /// they would hold more slots than there are events (at most 4 bytes per event).
+    /// they would hold more slots than half the events (at most 2 bytes per event).
     ordered_events: Mutex<OrderedEvents>,
 }
 
@@ -1026,7 +1026,7 @@ impl StoreInner {
             .collect();
         keyed.sort_unstable();
         let list: Arc<[u32]> = keyed.into_iter().map(|(_, slot)| slot).collect();
-        if ordered.slots + list.len() > self.timeline.len() {
+        if ordered.slots + list.len() > self.timeline.len() / 2 {
             ordered.lists.clear();
             ordered.slots = 0;
         }
