@@ -48,7 +48,7 @@ pub struct StoreSnapshot {
 
 impl Store {
     /// A consistent copy of the whole store, taken under one read lock: publishing waits while
-    /// it is taken, reading does not.
+    /// it is taken.
     pub fn snapshot(&self) -> StoreSnapshot {
         let inner = self.read();
         let mut producers: Vec<(String, u64)> = inner

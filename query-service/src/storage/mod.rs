@@ -15,21 +15,21 @@
 //! # Compaction
 //!
 //! 1. Under the log mutex (the one that orders applying and appending): create and sync log
-//!    G+1, sync the folder, switch appends to it. Only this step stalls publishers: one file
-//!    creation and two syncs.
-//! 2. Copy the store under one read lock ([`Store::snapshot`]); publishing waits for the copy,
-//!    reading does not.
+//!    G+1, sync the folder, switch appends to it.
+//! 2. Still under it, copy the store under one read lock ([`Store::snapshot`]). Publishers wait
+//!    for steps 1-2 (they would wait for the copy anyway, as it holds the read lock); readers do
+//!    not, because waiting publishers queue on the log mutex, not on the store's lock.
 //! 3. Outside every lock: write `snapshot-G+1.snap.tmp`, sync it, rename it to
 //!    `snapshot-G+1.snap`, sync the folder.
 //! 4. Delete logs and snapshots older than G+1, sync the folder.
 //!
-//! The copy of step 2 is taken after the switch, so it holds all of logs up to G and possibly a
-//! prefix of log G+1 (batches applied between the switch and the copy). That overlap loses
-//! nothing and duplicates nothing: the copy carries every producer's last sequence number, and
-//! the store refuses a batch whose sequence is not above its producer's last one, so replaying
-//! log G+1 over the snapshot skips exactly the batches the copy already holds (sequences only
-//! grow per producer, so every batch in the copy is at or below the copied number and every batch
-//! after it above). Replaying them in log order then assigns the same revisions as the first time.
+//! Every store write goes through the log mutex, so the copy holds exactly logs up to G and log
+//! G+1 exactly what came after. Were the copy taken later (or a batch applied whose append then
+//! failed), the overlap would still lose and duplicate nothing: the copy carries every producer's
+//! last sequence number, and the store refuses a batch whose sequence is not above its producer's
+//! last one, so replaying log G+1 over the snapshot skips exactly the batches the copy already
+//! holds (sequences only grow per producer). Replaying the rest in log order assigns the same
+//! revisions as the first time.
 //!
 //! # Start-up and crashes
 //!
@@ -150,7 +150,7 @@ pub struct Compaction {
     pub generation: u64,
     pub snapshot_bytes: u64,
     pub events: usize,
-    /// How long publishing was held up by the copy under the store's read lock.
+    /// How long the copy of the store took (publishers wait for it; readers do not).
     pub copy: Duration,
     pub total: Duration,
 }
@@ -388,7 +388,10 @@ impl Storage {
         let failed = |step: &str, error: io::Error| {
             StorageError::Compaction(format!("{step} in {}: {error}", dir.display()))
         };
-        let generation = {
+        // The copy is taken under the log mutex too: publishers wait for it either way (it holds
+        // the store's read lock), but queued on the mutex rather than on the store's lock they
+        // do not hold up readers (std's RwLock makes new readers wait behind a waiting writer).
+        let (generation, snapshot, copy) = {
             let mut active = self.log();
             if active.log.has_failed() {
                 return Err(StorageError::Compaction(
@@ -402,12 +405,10 @@ impl Storage {
                 log: opened.log,
                 generation: next,
             };
-            next
+            let copying = Instant::now();
+            let snapshot = store.snapshot();
+            (next, snapshot, copying.elapsed())
         };
-
-        let copying = Instant::now();
-        let snapshot = store.snapshot();
-        let copy = copying.elapsed();
         let events = snapshot.events.len();
 
         let final_path = snapshot_path(dir, generation);
