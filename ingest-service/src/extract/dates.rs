@@ -739,6 +739,27 @@ fn has_digit(text: &str) -> bool {
     text.bytes().any(|b| b.is_ascii_digit())
 }
 
+/// Whether `text` has a run of exactly four ASCII digits starting with 1 or 2: what every year
+/// the date grammar accepts (1800–2199) is tokenized from.
+fn has_year_digits(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start == 4 && matches!(bytes[start], b'1' | b'2') {
+            return true;
+        }
+    }
+    false
+}
+
 /// news.by pages begin with " date 2019-12-13": the page's date line, not always right.
 fn iso_date_line(text: &str) -> Option<PartialDate> {
     let mut cut = text.len().min(400);
@@ -852,9 +873,9 @@ pub fn reference_year(
         return (Some(p.year), YearSource::PublicationDate);
     }
     let mut evidence: Option<u16> = None;
-    for sentence in sentences_of(article_text) {
-        // Every year is written in digits.
-        if !has_digit(sentence) || contains_phrase(&FORWARD_CUES, sentence) {
+    // Every piece of evidence is a year written in four digits: most pieces have none.
+    for sentence in sentences_of(article_text).filter(|s| has_year_digits(s)) {
+        if contains_phrase(&FORWARD_CUES, sentence) {
             continue;
         }
         let completed = contains_phrase(&COMPLETED_CUES, sentence);
