@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use strsim::levenshtein;
 
-use super::super::fold::fold;
+use super::super::fold::{fold, with_folded};
 use super::super::gazetteer::{GAZETTEER, PEOPLE, slug};
 use super::super::model::{Entity, EntityKind, Span};
 use super::tokens::{Token, is_capitalised};
@@ -50,43 +50,45 @@ impl Candidate {
 pub fn starts_with_given_name(words: &[String]) -> bool {
     words
         .first()
-        .is_some_and(|w| PEOPLE.given_names.contains(&fold(w)))
+        .is_some_and(|w| with_folded(w, |f| PEOPLE.given_names.contains(f)))
 }
 
 const MAX_NAME_WORDS: usize = 4;
 const MAX_ROLE_WORDS: usize = 6;
 
 fn is_role(word: &str) -> bool {
-    PEOPLE.roles.contains(&fold(word))
+    with_folded(word, |f| PEOPLE.roles.contains(f))
 }
 
 fn is_role_or_modifier(word: &str) -> bool {
-    let f = fold(word);
-    PEOPLE.roles.contains(&f) || PEOPLE.modifiers.contains(&f)
+    with_folded(word, |f| {
+        PEOPLE.roles.contains(f) || PEOPLE.modifiers.contains(f)
+    })
 }
 
 fn is_name_word(word: &str) -> bool {
-    is_capitalised(word) && {
-        let f = fold(word);
-        // Plural titles ("Presidents Lukashenko and Zelensky") are titles too.
-        let singular = f.strip_suffix('s').unwrap_or(&f);
-        !PEOPLE.stop_words.contains(&f)
-            && !PEOPLE.roles.contains(&f)
-            && !PEOPLE.roles.contains(singular)
-            && !PEOPLE.modifiers.contains(&f)
-    }
+    is_capitalised(word)
+        && with_folded(word, |f| {
+            // Plural titles ("Presidents Lukashenko and Zelensky") are titles too.
+            let singular = f.strip_suffix('s').unwrap_or(f);
+            !PEOPLE.stop_words.contains(f)
+                && !PEOPLE.roles.contains(f)
+                && !PEOPLE.roles.contains(singular)
+                && !PEOPLE.modifiers.contains(f)
+        })
 }
 
 /// The length of the surname ending a word has, 0 for none.
 fn surname_ending(word: &str) -> usize {
-    let f = fold(word);
-    PEOPLE
-        .surname_suffixes
-        .iter()
-        .filter(|s| f.len() >= s.len() + 3 && f.ends_with(s.as_str()))
-        .map(|s| s.len())
-        .max()
-        .unwrap_or(0)
+    with_folded(word, |f| {
+        PEOPLE
+            .surname_suffixes
+            .iter()
+            .filter(|s| f.len() >= s.len() + 3 && f.ends_with(s.as_str()))
+            .map(|s| s.len())
+            .max()
+            .unwrap_or(0)
+    })
 }
 
 fn sentence_initial(text: &str, start: usize) -> bool {
@@ -230,7 +232,7 @@ pub fn person_candidates(
         // A capitalised sentence opener ("Later Makey met") is not part of the name.
         let first = if j > i
             && sentence_initial(text, tokens[i].start)
-            && !PEOPLE.given_names.contains(&fold(tokens[i].text(text)))
+            && !with_folded(tokens[i].text(text), |f| PEOPLE.given_names.contains(f))
         {
             i + 1
         } else {
@@ -247,7 +249,7 @@ pub fn person_candidates(
             None => (None, None),
         };
         let appositive = role_after(text, tokens, j);
-        let given = PEOPLE.given_names.contains(&fold(&words[0]));
+        let given = with_folded(&words[0], |f| PEOPLE.given_names.contains(f));
         let ending = surname_ending(&words[words.len() - 1]);
         let strong = if words.len() >= 2 {
             role.is_some() || appositive || given || ending > 0
