@@ -1153,6 +1153,8 @@ pub fn memory_verdict(samples: &[MemorySample]) -> (RssSummary, RssSummary) {
 /// The end check: is every published record readable, and nothing else stored?
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct EndCheck {
+    /// False when the store could not be read at the end (the other figures are then empty).
+    pub ran: bool,
     pub stats_events: u64,
     pub stats_articles: u64,
     pub timeline_events: u64,
@@ -1176,7 +1178,10 @@ async fn end_check(
     ingested_articles: &HashSet<String>,
     tally: Arc<Tally>,
 ) -> anyhow::Result<(EndCheck, Arc<HashSet<u64>>)> {
-    let mut check = EndCheck::default();
+    let mut check = EndCheck {
+        ran: true,
+        ..EndCheck::default()
+    };
     let stats = match client.get_stats(pb::GetStatsRequest {}).await {
         Ok(stats) => {
             tally.ok("GetStats");
@@ -1519,13 +1524,22 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<SoakReport> {
     published.extend(publish.acknowledged_ids.iter().copied());
 
     eprintln!("== soak: end check");
-    let (mut end, stored) = end_check(
+    // A service that died under the load makes the end check impossible: that is a failed soak
+    // with its figures written, not a harness error.
+    let (mut end, stored) = match end_check(
         client(query_channel.clone()),
         &published,
         &ingest_summary.article_ids,
         tally.clone(),
     )
-    .await?;
+    .await
+    {
+        Ok(done) => done,
+        Err(error) => {
+            tally.problem("end check could not run", format!("{error:#}"));
+            (EndCheck::default(), Arc::new(HashSet::new()))
+        }
+    };
     let mut watchers: Vec<WatcherSummary> = vec![WatcherSummary::default(); seen.len()];
     let (complete, waited) = watchers_check(&seen, &stored, &mut watchers).await;
     end.watchers_complete = complete;
@@ -1609,7 +1623,8 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<SoakReport> {
             end.watch_wait_seconds
         ));
     }
-    end.passed = end.published_missing == 0
+    end.passed = end.ran
+        && end.published_missing == 0
         && end.ingested_articles_missing == 0
         && end.ingested_events_missing == 0
         && end.unexplained_events == 0
@@ -1758,29 +1773,34 @@ impl SoakReport {
             self.ingest.rejected,
             self.ingest.spooled
         );
-        let _ = writeln!(
-            out,
-            "Watchers: {} replayed and {} live deliveries in all; longest wait between live events {:.0} ms; {} of {} saw every stored event.\n",
-            replayed,
-            live,
-            gap,
-            self.end_check.watchers_complete,
-            self.watchers.len()
-        );
         let e = &self.end_check;
         let _ = writeln!(
             out,
-            "End check: {} stored events (GetStats {}), whole timeline in order; {} published, {} missing; {} ingested articles read back, {} missing, their {} events, {} missing; {} stored events unexplained.\n",
-            e.timeline_events,
-            e.stats_events,
-            e.published_events,
-            e.published_missing,
-            e.ingested_articles,
-            e.ingested_articles_missing,
-            e.ingested_events,
-            e.ingested_events_missing,
-            e.unexplained_events
+            "Watchers: {} replayed and {} live deliveries in all; longest wait between live events {:.0} ms.\n",
+            replayed, live, gap,
         );
+        if !e.ran {
+            let _ = writeln!(
+                out,
+                "End check: could not run (the store was not readable; see the problems).\n"
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "End check: {} stored events (GetStats {}), the whole timeline read and checked; {} published, {} missing; {} ingested articles read back, {} missing, their {} events, {} missing; {} stored events unexplained; {} of {} watchers saw every stored event.\n",
+                e.timeline_events,
+                e.stats_events,
+                e.published_events,
+                e.published_missing,
+                e.ingested_articles,
+                e.ingested_articles_missing,
+                e.ingested_events,
+                e.ingested_events_missing,
+                e.unexplained_events,
+                e.watchers_complete,
+                self.watchers.len()
+            );
+        }
         let _ = writeln!(
             out,
             "| RSS (MiB) | start of load | peak | end of load | change while only read | after the check | store growth (approx_memory_bytes) | allowed growth | bytes per stored event |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
