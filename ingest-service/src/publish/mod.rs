@@ -3,7 +3,19 @@
 //! One background task owns the spool and the bidirectional stream. A submitted batch is first
 //! written to the spool (fsynced) and only then counts as accepted; it gets the next sequence
 //! number of this producer, is sent with up to `max_in_flight` others, and is deleted from the
-//! spool once the query service acknowledges its sequence number. While the query service is
+//! spool once the query service acknowledges its sequence number.
+//!
+//! Group commit: the fsyncs of a spool write cost far more than the records, so submissions that
+//! arrive while the task is busy (writing the previous group, handling acknowledgements) are
+//! merged into one group: one `PublishRequest` holding their records, one sequence number, one
+//! spool file written on a blocking thread with one file fsync and one directory fsync. Every
+//! submitter gets its answer (`Submitted`) once the group is durable and learns its delivery when
+//! the group is acknowledged. A group is applied by the query service as a whole, with the same
+//! effect as its documents' batches one after another (upserts in order), and a restart re-sends
+//! it under its own sequence number, so the query service drops it if it had been applied. The
+//! price: a group the query service refuses as invalid is set aside whole, so a document sharing
+//! it with an invalid one is reported rejected too (parser output is never invalid; hand-made
+//! batches submitted one at a time, as the tests do, form groups of one). While the query service is
 //! unavailable the task retries with exponential backoff and jitter; batches keep accumulating in
 //! the spool and are re-sent, in order, when it is back, also after a restart of this process.
 //!
@@ -44,6 +56,13 @@ use crate::spool::{Spool, SpoolError};
 /// The largest message exchanged with the query service; a batch holds one document's records,
 /// and documents are limited to a few MiB, so this leaves ample room.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The most submissions merged into one group: enough to amortise the fsyncs over a burst,
+/// small enough that one group's acknowledgement does not wait on a huge apply.
+const GROUP_MAX_SUBMISSIONS: usize = 128;
+/// The most encoded bytes merged into one group (a single larger batch still forms its own group),
+/// which keeps every group far below `MAX_MESSAGE_BYTES`.
+const GROUP_MAX_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Clone, Debug)]
 pub struct PublisherConfig {
@@ -133,6 +152,8 @@ pub struct PublisherStatus {
 
 struct Submit {
     batch: PublishRequest,
+    /// The batch's encoded length, known from the size check.
+    size: usize,
     reply: oneshot::Sender<Result<Submitted, PublishError>>,
 }
 
@@ -175,6 +196,7 @@ impl Publisher {
             config,
             status: status_tx,
             submissions: submission_rx,
+            carried: None,
             cancel,
         };
         let handle = tokio::spawn(task.run());
@@ -205,7 +227,7 @@ impl Publisher {
         }
         let (reply, answer) = oneshot::channel();
         self.submissions
-            .send(Submit { batch, reply })
+            .send(Submit { batch, size, reply })
             .await
             .map_err(|_| PublishError::Stopped)?;
         answer.await.map_err(|_| PublishError::Stopped)?
@@ -303,7 +325,32 @@ struct PublisherTask {
     backoff: Backoff,
     status: watch::Sender<PublisherStatus>,
     submissions: mpsc::Receiver<Submit>,
+    /// A submission received that did not fit in the last group; it opens the next one.
+    carried: Option<Submit>,
     cancel: CancellationToken,
+}
+
+/// The next submission: the one carried over from a full group first, then the channel's.
+/// Cancel-safe: a carried submission is taken and returned in the same poll.
+async fn next_submission(
+    carried: &mut Option<Submit>,
+    submissions: &mut mpsc::Receiver<Submit>,
+) -> Option<Submit> {
+    if let Some(submit) = carried.take() {
+        return Some(submit);
+    }
+    submissions.recv().await
+}
+
+/// Merges the records of a group's batches into one batch, in submission order.
+fn merge(batches: impl IntoIterator<Item = PublishRequest>) -> PublishRequest {
+    let mut merged = PublishRequest::default();
+    for batch in batches {
+        merged.articles.extend(batch.articles);
+        merged.entities.extend(batch.entities);
+        merged.events.extend(batch.events);
+    }
+    merged
 }
 
 impl PublisherTask {
@@ -316,7 +363,7 @@ impl PublisherTask {
                 // Nothing to deliver: wait for work without holding a connection.
                 tokio::select! {
                     _ = self.cancel.cancelled() => break,
-                    submit = self.submissions.recv() => match submit {
+                    submit = next_submission(&mut self.carried, &mut self.submissions) => match submit {
                         Some(submit) => self.accept(submit).await,
                         None => break,
                     },
@@ -358,7 +405,7 @@ impl PublisherTask {
             tokio::select! {
                 _ = self.cancel.cancelled() => return false,
                 _ = sleep_until(until) => return true,
-                submit = self.submissions.recv() => match submit {
+                submit = next_submission(&mut self.carried, &mut self.submissions) => match submit {
                     Some(submit) => self.accept(submit).await,
                     // Nobody can submit any more, but what is spooled still has to go out.
                     None => {
@@ -372,10 +419,33 @@ impl PublisherTask {
         }
     }
 
-    /// Spools one submission and queues it.
-    async fn accept(&mut self, submit: Submit) {
+    /// Spools `first` together with the submissions already waiting, as one group, and queues it.
+    async fn accept(&mut self, first: Submit) {
+        let mut total = first.size;
+        let mut group = vec![first];
+        while group.len() < GROUP_MAX_SUBMISSIONS {
+            let next = match self.carried.take() {
+                Some(submit) => submit,
+                None => match self.submissions.try_recv() {
+                    Ok(submit) => submit,
+                    Err(_) => break,
+                },
+            };
+            if total + next.size > GROUP_MAX_BYTES {
+                self.carried = Some(next);
+                break;
+            }
+            total += next.size;
+            group.push(next);
+        }
+        let (batches, replies): (Vec<_>, Vec<_>) = group
+            .into_iter()
+            .map(|submit| (submit.batch, submit.reply))
+            .unzip();
+        let documents = replies.len();
         let spool = Arc::clone(&self.spool);
-        let stored = tokio::task::spawn_blocking(move || spool.append(submit.batch))
+        // The fsyncs block; they run on a blocking thread, never on a runtime worker.
+        let stored = tokio::task::spawn_blocking(move || spool.append(merge(batches)))
             .await
             .unwrap_or_else(|join| {
                 Err(SpoolError::Io {
@@ -386,21 +456,32 @@ impl PublisherTask {
         let batch = match stored {
             Ok(batch) => batch,
             Err(err) => {
-                let _ = submit.reply.send(Err(err.into()));
+                tracing::error!(%err, documents, "cannot write to the spool");
+                for reply in replies {
+                    let _ = reply.send(Err(err.same_again().into()));
+                }
                 return;
             }
         };
         let sequence = batch.sequence;
-        let (waiter, delivery) = oneshot::channel();
+        tracing::trace!(sequence, documents, bytes = total, "group spooled");
         let mut entry = Entry::new(batch);
-        if self.status.borrow().unavailable {
-            let _ = waiter.send(Delivery::Spooled);
-        } else {
-            entry.waiters.push(waiter);
+        let unavailable = self.status.borrow().unavailable;
+        let mut answers = Vec::with_capacity(replies.len());
+        for reply in replies {
+            let (waiter, delivery) = oneshot::channel();
+            if unavailable {
+                let _ = waiter.send(Delivery::Spooled);
+            } else {
+                entry.waiters.push(waiter);
+            }
+            answers.push((reply, delivery));
         }
         self.queue.insert(sequence, entry);
         self.status.send_modify(|s| s.pending = self.queue.len());
-        let _ = submit.reply.send(Ok(Submitted { sequence, delivery }));
+        for (reply, delivery) in answers {
+            let _ = reply.send(Ok(Submitted { sequence, delivery }));
+        }
     }
 
     async fn connect(&mut self) -> Result<Channel, String> {
@@ -481,7 +562,7 @@ impl PublisherTask {
                     }
                     Err(status) => return self.stream_failed(status, &in_flight).await,
                 },
-                submit = self.submissions.recv(), if submissions_open => match submit {
+                submit = next_submission(&mut self.carried, &mut self.submissions), if submissions_open => match submit {
                     Some(submit) => {
                         self.accept(submit).await;
                         self.fill_window(&outbound, &mut in_flight, window);

@@ -41,6 +41,23 @@ pub enum SpoolError {
     InUse { path: PathBuf },
 }
 
+impl SpoolError {
+    /// The same error for another waiter (one failed group write answers every document in it).
+    pub fn same_again(&self) -> SpoolError {
+        match self {
+            SpoolError::Io { path, source } => SpoolError::Io {
+                path: path.clone(),
+                source: io::Error::new(source.kind(), source.to_string()),
+            },
+            SpoolError::Corrupt { path, reason } => SpoolError::Corrupt {
+                path: path.clone(),
+                reason: reason.clone(),
+            },
+            SpoolError::InUse { path } => SpoolError::InUse { path: path.clone() },
+        }
+    }
+}
+
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> SpoolError + '_ {
     move |source| SpoolError::Io {
         path: path.to_path_buf(),
