@@ -1,10 +1,16 @@
 //! Ingesting one document: check it, parse it, hand its records to the publisher. Shared by the
 //! gRPC handlers, the folder watcher and the `ingest` command; free of gRPC transport types.
+//!
+//! Parsing is CPU-bound and runs on blocking threads, as many at once as there are cores: a bulk
+//! stream keeps several documents in progress, so every core parses while the publisher writes
+//! the previous ones to the spool as one group (see `crate::publish`). More parses at once than
+//! cores would only interleave them and delay every answer.
 
 use std::{sync::Arc, time::Duration};
 
 use newsline_proto::v1::{Diagnostic, ParseDocumentResponse, PublishRequest};
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::{
     extract::model::PartialDate,
@@ -92,6 +98,8 @@ pub struct Ingestor {
     publisher: Publisher,
     max_document_bytes: usize,
     ack_wait: Duration,
+    /// One permit per core: the parses allowed to run at once.
+    parse_slots: Arc<Semaphore>,
 }
 
 impl Ingestor {
@@ -103,11 +111,13 @@ impl Ingestor {
         max_document_bytes: usize,
         ack_wait: Duration,
     ) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ingestor {
             parser,
             publisher,
             max_document_bytes,
             ack_wait,
+            parse_slots: Arc::new(Semaphore::new(cores)),
         }
     }
 
@@ -123,8 +133,13 @@ impl Ingestor {
     pub async fn parse(&self, document: Document) -> Result<ParseDocumentResponse, IngestError> {
         check_document(&document, self.max_document_bytes)?;
         let parser = Arc::clone(&self.parser);
+        let slot = Arc::clone(&self.parse_slots)
+            .acquire_owned()
+            .await
+            .map_err(|err| IngestError::ParserFailed(err.to_string()))?;
         // Parsing is CPU-bound; keep it off the threads that serve connections.
         tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             parser(
                 document.content.as_bytes(),
                 &document.source_uri,
