@@ -1,6 +1,7 @@
 //! Group commit in the publisher: batches submitted together share one spool write and one
-//! sequence number, every submitter still learns its own delivery, and a group spooled while the
-//! query service is away reaches it once, whole, after a restart of the publisher.
+//! sequence number, every submitter still learns its own delivery, a group holding an invalid
+//! batch is refused for that batch only, and a group spooled while the query service is away
+//! reaches it once, whole, after a restart of the publisher.
 
 mod support;
 
@@ -142,5 +143,72 @@ async fn groups_spooled_while_the_query_service_is_away_arrive_once_after_a_rest
     assert_no_duplicates(&events);
     let ids: BTreeSet<String> = events.into_iter().map(|e| e.id).collect();
     assert_eq!(ids, expected_events());
+    query.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_batch_in_a_group_is_refused_alone_and_the_others_are_acknowledged() {
+    const INVALID: usize = DOCUMENTS / 2;
+    let query = start_query().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Arc::new(Spool::open(dir.path()).unwrap());
+    let stop = CancellationToken::new();
+    let (publisher, task) = Publisher::start(spool, config(query.url()), stop.clone()).unwrap();
+
+    let batches = (0..DOCUMENTS).map(|n| {
+        let mut batch = document(n);
+        if n == INVALID {
+            // An event naming an article that is neither in the batch nor stored.
+            batch.articles.clear();
+        }
+        publisher.submit(batch)
+    });
+    let submitted: Vec<Submitted> = join_all(batches)
+        .await
+        .into_iter()
+        .map(|submitted| submitted.expect("spooled"))
+        .collect();
+    let invalid_group = submitted[INVALID].sequence;
+    assert!(
+        submitted
+            .iter()
+            .filter(|s| s.sequence == invalid_group)
+            .count()
+            > 1,
+        "the invalid batch shares its group"
+    );
+    for (n, submitted) in submitted.into_iter().enumerate() {
+        let delivery = await_delivery(submitted.delivery, PATIENCE).await;
+        if n == INVALID {
+            assert!(
+                matches!(&delivery, Delivery::Rejected { reason } if reason.contains("article")),
+                "{delivery:?}"
+            );
+        } else {
+            assert_eq!(delivery, Delivery::Acknowledged, "batch {n}");
+        }
+    }
+    publisher.flush(PATIENCE).await.expect("drained");
+    assert_eq!(spooled_batches(dir.path()), 0);
+    let set_aside = std::fs::read_dir(dir.path().join("rejected"))
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|ext| ext == "batch")
+        })
+        .count();
+    assert_eq!(set_aside, 1, "only the invalid batch is set aside");
+    let events = timeline(query.addr).await;
+    assert_no_duplicates(&events);
+    let ids: BTreeSet<String> = events.into_iter().map(|e| e.id).collect();
+    let mut expected = expected_events();
+    expected.remove(&format!("event:{INVALID:016x}"));
+    assert_eq!(ids, expected);
+    stop.cancel();
+    task.await.unwrap();
     query.stop().await;
 }

@@ -12,10 +12,11 @@
 //! submitter gets its answer (`Submitted`) once the group is durable and learns its delivery when
 //! the group is acknowledged. A group is applied by the query service as a whole, with the same
 //! effect as its documents' batches one after another (upserts in order), and a restart re-sends
-//! it under its own sequence number, so the query service drops it if it had been applied. The
-//! price: a group the query service refuses as invalid is set aside whole, so a document sharing
-//! it with an invalid one is reported rejected too (parser output is never invalid; hand-made
-//! batches submitted one at a time, as the tests do, form groups of one). While the query service is
+//! it under its own sequence number, so the query service drops it if it had been applied. A group
+//! the query service refuses as invalid is split back into its submissions, spooled again one by
+//! one under new sequence numbers, so only the invalid one is refused (and set aside in the
+//! spool's `rejected` folder). After a restart the boundaries inside a spooled group are no longer
+//! known: a refused group read back from the spool is set aside whole. While the query service is
 //! unavailable the task retries with exponential backoff and jitter; batches keep accumulating in
 //! the spool and are re-sent, in order, when it is back, also after a restart of this process.
 //!
@@ -60,9 +61,10 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// The most submissions merged into one group: enough to amortise the fsyncs over a burst,
 /// small enough that one group's acknowledgement does not wait on a huge apply.
 const GROUP_MAX_SUBMISSIONS: usize = 128;
-/// The most encoded bytes merged into one group (a single larger batch still forms its own group),
-/// which keeps every group far below `MAX_MESSAGE_BYTES`.
-const GROUP_MAX_BYTES: usize = 8 * 1024 * 1024;
+/// The most encoded bytes merged into one group (a single larger batch still forms its own
+/// group): a group is never much larger than what one document may produce, so a query service
+/// with a smaller message limit than the default takes groups as it took single documents.
+const GROUP_MAX_BYTES: usize = 1024 * 1024;
 
 #[derive(Clone, Debug)]
 pub struct PublisherConfig {
@@ -288,23 +290,64 @@ fn endpoint(config: &PublisherConfig) -> Result<Endpoint, PublishError> {
         .keep_alive_timeout(Duration::from_secs(5)))
 }
 
+/// One submission inside a group: where its records are in the merged batch, and who waits.
+struct Part {
+    articles: usize,
+    entities: usize,
+    events: usize,
+    /// `None` once told (or never asked, for a batch read back from the spool).
+    waiter: Option<oneshot::Sender<Delivery>>,
+}
+
+impl Part {
+    fn of(batch: &PublishRequest, waiter: Option<oneshot::Sender<Delivery>>) -> Self {
+        Part {
+            articles: batch.articles.len(),
+            entities: batch.entities.len(),
+            events: batch.events.len(),
+            waiter,
+        }
+    }
+}
+
 struct Entry {
     batch: Arc<PublishRequest>,
-    waiters: Vec<oneshot::Sender<Delivery>>,
+    /// The submissions merged into the batch, in order; one part when it was not a group or is
+    /// read back from the spool (after a restart the boundaries are unknown).
+    parts: Vec<Part>,
 }
 
 impl Entry {
     fn new(batch: PublishRequest) -> Self {
+        let part = Part::of(&batch, None);
         Entry {
             batch: Arc::new(batch),
-            waiters: Vec::new(),
+            parts: vec![part],
         }
     }
 
     fn notify(&mut self, delivery: &Delivery) {
-        for waiter in self.waiters.drain(..) {
+        for waiter in self.parts.iter_mut().filter_map(|part| part.waiter.take()) {
             let _ = waiter.send(delivery.clone());
         }
+    }
+
+    /// The batches of the parts, cut back out of the merged batch.
+    fn split(&self) -> Vec<PublishRequest> {
+        let (mut articles, mut entities, mut events) = (
+            self.batch.articles.iter(),
+            self.batch.entities.iter(),
+            self.batch.events.iter(),
+        );
+        self.parts
+            .iter()
+            .map(|part| PublishRequest {
+                articles: articles.by_ref().take(part.articles).cloned().collect(),
+                entities: entities.by_ref().take(part.entities).cloned().collect(),
+                events: events.by_ref().take(part.events).cloned().collect(),
+                ..Default::default()
+            })
+            .collect()
     }
 }
 
@@ -438,10 +481,21 @@ impl PublisherTask {
             total += next.size;
             group.push(next);
         }
-        let (batches, replies): (Vec<_>, Vec<_>) = group
-            .into_iter()
-            .map(|submit| (submit.batch, submit.reply))
-            .unzip();
+        let unavailable = self.status.borrow().unavailable;
+        let mut parts = Vec::with_capacity(group.len());
+        let mut replies = Vec::with_capacity(group.len());
+        let mut batches = Vec::with_capacity(group.len());
+        for submit in group {
+            let (waiter, delivery) = oneshot::channel();
+            if unavailable {
+                let _ = waiter.send(Delivery::Spooled);
+                parts.push(Part::of(&submit.batch, None));
+            } else {
+                parts.push(Part::of(&submit.batch, Some(waiter)));
+            }
+            replies.push((submit.reply, delivery));
+            batches.push(submit.batch);
+        }
         let documents = replies.len();
         let spool = Arc::clone(&self.spool);
         // The fsyncs block; they run on a blocking thread, never on a runtime worker.
@@ -457,7 +511,7 @@ impl PublisherTask {
             Ok(batch) => batch,
             Err(err) => {
                 tracing::error!(%err, documents, "cannot write to the spool");
-                for reply in replies {
+                for (reply, _) in replies {
                     let _ = reply.send(Err(err.same_again().into()));
                 }
                 return;
@@ -465,23 +519,81 @@ impl PublisherTask {
         };
         let sequence = batch.sequence;
         tracing::trace!(sequence, documents, bytes = total, "group spooled");
-        let mut entry = Entry::new(batch);
-        let unavailable = self.status.borrow().unavailable;
-        let mut answers = Vec::with_capacity(replies.len());
-        for reply in replies {
-            let (waiter, delivery) = oneshot::channel();
-            if unavailable {
-                let _ = waiter.send(Delivery::Spooled);
-            } else {
-                entry.waiters.push(waiter);
-            }
-            answers.push((reply, delivery));
-        }
+        let entry = Entry {
+            batch: Arc::new(batch),
+            parts,
+        };
         self.queue.insert(sequence, entry);
         self.status.send_modify(|s| s.pending = self.queue.len());
-        for (reply, delivery) in answers {
+        for (reply, delivery) in replies {
             let _ = reply.send(Ok(Submitted { sequence, delivery }));
         }
+    }
+
+    /// A refused group of several submissions is not refused whole: its parts are spooled again
+    /// as batches of their own (new sequence numbers) and the group is deleted, so only the
+    /// invalid part is refused on the next stream. The parts are durable before the group goes;
+    /// a crash in between re-sends the group, which is refused again and was never applied, so
+    /// nothing is applied twice. Returns false, changing nothing, when the entry is no group or
+    /// its parts cannot be spooled.
+    async fn split_refused_group(&mut self, sequence: u64) -> bool {
+        let Some(entry) = self.queue.get(&sequence) else {
+            return false;
+        };
+        if entry.parts.len() < 2 {
+            return false;
+        }
+        let pieces = entry.split();
+        let spool = Arc::clone(&self.spool);
+        let stored = tokio::task::spawn_blocking(move || {
+            let mut stored = Vec::with_capacity(pieces.len());
+            for piece in pieces {
+                match spool.append(piece) {
+                    Ok(batch) => stored.push(batch),
+                    Err(err) => {
+                        // Undo, so the parts are not sent besides the group set aside whole.
+                        for batch in &stored {
+                            let _ = spool.remove(batch.sequence);
+                        }
+                        return Err(err);
+                    }
+                }
+            }
+            spool.remove(sequence)?;
+            Ok::<_, SpoolError>(stored)
+        })
+        .await;
+        let stored = match stored {
+            Ok(Ok(stored)) => stored,
+            Ok(Err(err)) => {
+                tracing::error!(sequence, %err, "cannot split a refused group; it is set aside whole");
+                return false;
+            }
+            Err(err) => {
+                tracing::error!(sequence, %err, "cannot split a refused group; it is set aside whole");
+                return false;
+            }
+        };
+        let Some(group) = self.queue.remove(&sequence) else {
+            return false;
+        };
+        tracing::warn!(
+            sequence,
+            parts = stored.len(),
+            "the query service refused a group; its documents are re-sent one by one"
+        );
+        for (batch, part) in stored.into_iter().zip(group.parts) {
+            let piece_sequence = batch.sequence;
+            self.queue.insert(
+                piece_sequence,
+                Entry {
+                    batch: Arc::new(batch),
+                    parts: vec![part],
+                },
+            );
+        }
+        self.status.send_modify(|s| s.pending = self.queue.len());
+        true
     }
 
     async fn connect(&mut self) -> Result<Channel, String> {
@@ -653,6 +765,11 @@ impl PublisherTask {
         if status.code() == Code::InvalidArgument
             && let Some((sequence, _)) = in_flight.front().copied()
         {
+            if self.split_refused_group(sequence).await {
+                self.status.send_modify(|s| s.connected = false);
+                // Nothing was judged but the group: open a new stream at once.
+                return SessionEnd::Idle;
+            }
             let reason = status.message().to_string();
             let spool = Arc::clone(&self.spool);
             let reason_for_file = reason.clone();

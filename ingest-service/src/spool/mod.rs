@@ -4,6 +4,10 @@
 //! must survive a restart: the query service drops a batch whose sequence is not above the last one
 //! it acknowledged from the same producer.
 //!
+//! A stored batch is usually a group: the records of every document submitted while the previous
+//! write was in progress, merged by the publisher (see `crate::publish`), so one file, one file
+//! fsync and one directory fsync serve the whole group.
+//!
 //! Layout of the spool directory:
 //! - `producer`: the producer id, created once;
 //! - `sequence`: the highest sequence number reserved so far (reserved in blocks to save fsyncs);
