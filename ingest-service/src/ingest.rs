@@ -1,10 +1,12 @@
 //! Ingesting one document: check it, parse it, hand its records to the publisher. Shared by the
 //! gRPC handlers, the folder watcher and the `ingest` command; free of gRPC transport types.
 //!
-//! Parsing is CPU-bound and runs on blocking threads, as many at once as there are cores: a bulk
-//! stream keeps several documents in progress, so every core parses while the publisher writes
-//! the previous ones to the spool as one group (see `crate::publish`). More parses at once than
-//! cores would only interleave them and delay every answer.
+//! Parsing is CPU-bound and runs on blocking threads, at most two per core at once: a bulk stream
+//! keeps several documents in progress, so every core parses while the publisher writes the
+//! previous ones to the spool as one group (see `crate::publish`); the second parse per core
+//! keeps a core from idling while a finished parse's task is woken, and the bound keeps many
+//! streams and the folder watcher from running hundreds of parses side by side, each delaying
+//! every answer and holding its memory.
 
 use std::{sync::Arc, time::Duration};
 
@@ -98,7 +100,7 @@ pub struct Ingestor {
     publisher: Publisher,
     max_document_bytes: usize,
     ack_wait: Duration,
-    /// One permit per core: the parses allowed to run at once.
+    /// Two permits per core: the parses allowed to run at once.
     parse_slots: Arc<Semaphore>,
 }
 
@@ -117,7 +119,7 @@ impl Ingestor {
             publisher,
             max_document_bytes,
             ack_wait,
-            parse_slots: Arc::new(Semaphore::new(cores)),
+            parse_slots: Arc::new(Semaphore::new(2 * cores)),
         }
     }
 
