@@ -3,6 +3,10 @@
 //! Messages derive prost's encoding and serde's proto3 JSON mapping (camelCase fields, enums as
 //! their names), so `serde_json::to_string(&response)` prints what `grpcurl` prints.
 
+mod encoded;
+
+pub use encoded::Encoded;
+
 /// Messages, clients and servers of package `newsline.v1`.
 pub mod v1 {
     #![allow(clippy::all, missing_docs)]

@@ -10,11 +10,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use futures::Stream;
+use newsline_proto::Encoded;
 use newsline_proto::v1 as pb;
 use newsline_proto::v1::query_service_server::{QueryService, QueryServiceServer};
-use prost::bytes::{Buf, BufMut, Bytes};
-use prost::encoding::{DecodeContext, WireType, skip_field};
-use prost::{DecodeError, Message};
+use prost::Message;
+use prost::bytes::Bytes;
 use tokio::net::TcpListener;
 use tonic::codegen::Body as HttpBody;
 use tonic::codegen::{BoxFuture, Context, Poll, Service, StdError, http};
@@ -170,35 +170,6 @@ pub async fn serve(
             .await?;
     }
     Ok(())
-}
-
-/// A `StreamTimelineResponse` encoded once: its bytes are written as they are.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Encoded(Bytes);
-
-impl Message for Encoded {
-    fn encode_raw(&self, buf: &mut impl BufMut) {
-        buf.put_slice(&self.0);
-    }
-
-    fn merge_field(
-        &mut self,
-        tag: u32,
-        wire_type: WireType,
-        buf: &mut impl Buf,
-        ctx: DecodeContext,
-    ) -> Result<(), DecodeError> {
-        // Never decoded: the server only sends these.
-        skip_field(wire_type, tag, buf, ctx)
-    }
-
-    fn encoded_len(&self) -> usize {
-        self.0.len()
-    }
-
-    fn clear(&mut self) {
-        self.0 = Bytes::new();
-    }
 }
 
 /// The ceiling with events encoded once: `QueryService/StreamTimeline` streams stored bytes,

@@ -8,12 +8,8 @@
 //! with the conversion path's messages.
 
 use prost::{
-    Message,
-    bytes::{Buf, BufMut, Bytes, BytesMut},
-    encoding::{
-        self, DecodeContext, WireType, encode_key, encode_varint, encoded_len_varint, key_len,
-        skip_field,
-    },
+    bytes::{BufMut, Bytes, BytesMut},
+    encoding::{self, WireType, encode_key, encode_varint, encoded_len_varint, key_len},
 };
 
 use crate::domain::{
@@ -23,33 +19,7 @@ use crate::domain::{
     view::{AmountView, EventView, ParticipantView, SpanView},
 };
 
-/// A message already encoded: its bytes are written as they are. Only ever sent, never decoded.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Encoded(pub Bytes);
-
-impl Message for Encoded {
-    fn encode_raw(&self, buf: &mut impl BufMut) {
-        buf.put_slice(&self.0);
-    }
-
-    fn merge_field(
-        &mut self,
-        tag: u32,
-        wire_type: WireType,
-        buf: &mut impl Buf,
-        ctx: DecodeContext,
-    ) -> Result<(), prost::DecodeError> {
-        skip_field(wire_type, tag, buf, ctx)
-    }
-
-    fn encoded_len(&self) -> usize {
-        self.0.len()
-    }
-
-    fn clear(&mut self) {
-        self.0 = Bytes::new();
-    }
-}
+pub use newsline_proto::Encoded;
 
 /// `event:` and 16 hex digits.
 const EVENT_ID_LEN: usize = 22;
