@@ -113,13 +113,12 @@ impl Ingestor {
         max_document_bytes: usize,
         ack_wait: Duration,
     ) -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ingestor {
             parser,
             publisher,
             max_document_bytes,
             ack_wait,
-            parse_slots: Arc::new(Semaphore::new(2 * cores)),
+            parse_slots: Arc::new(Semaphore::new(parse_slots())),
         }
     }
 
@@ -201,6 +200,11 @@ impl Ingestor {
         }
         Ok(outcome)
     }
+}
+
+/// How many parses may run at once: two per core.
+pub fn parse_slots() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 fn count(n: usize) -> u32 {
