@@ -11,84 +11,30 @@ use std::{
 };
 
 use common::*;
-use newsline_proto::v1::{
-    self as pb, query_service_client::QueryServiceClient,
-    record_sink_service_client::RecordSinkServiceClient,
-};
-use tokio::sync::oneshot;
+use newsline_proto::v1::{self as pb, query_service_client::QueryServiceClient};
 
 const PATIENCE: Duration = Duration::from_secs(60);
 const PRODUCER: &str = "compaction-test";
 /// Articles the workload keeps republishing.
 const ARTICLES: u64 = 6;
 
-struct Server {
-    addr: String,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-async fn start(data_dir: Option<&Path>, compact_after_bytes: u64) -> Server {
-    try_start(data_dir, compact_after_bytes)
-        .await
-        .unwrap_or_else(|error| panic!("the server starts: {error:#}"))
-}
-
-async fn try_start(data_dir: Option<&Path>, compact_after_bytes: u64) -> anyhow::Result<Server> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = format!("http://{}", listener.local_addr().unwrap());
-    let config = newsline_query::Config {
+fn settings(data_dir: Option<&Path>, compact_after_bytes: u64) -> newsline_query::Config {
+    newsline_query::Config {
         data_dir: data_dir.map(Path::to_path_buf),
         compact_after_bytes,
         ..Default::default()
-    };
-    let (stop, stopped) = oneshot::channel::<()>();
-    let mut task = tokio::spawn(newsline_query::run_with(config, listener, async {
-        let _ = stopped.await;
-    }));
-    tokio::select! {
-        ready = newsline_query::healthcheck::wait_until_serving(&addr, "", PATIENCE) => {
-            ready?;
-        }
-        ended = &mut task => {
-            ended??;
-            anyhow::bail!("the server ended without an error before serving");
-        }
     }
-    Ok(Server { addr, stop, task })
 }
 
-impl Server {
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        tokio::time::timeout(PATIENCE, self.task)
-            .await
-            .expect("the server stops")
-            .unwrap()
-            .unwrap();
-    }
+async fn start(data_dir: Option<&Path>, compact_after_bytes: u64) -> TestServer {
+    TestServer::start_with(settings(data_dir, compact_after_bytes)).await
+}
 
-    async fn publish(&self, batches: Vec<pb::PublishRequest>) -> Vec<pb::PublishResponse> {
-        let mut sink = RecordSinkServiceClient::connect(self.addr.clone())
-            .await
-            .unwrap();
-        let mut acks = sink
-            .publish(tokio_stream::iter(batches))
-            .await
-            .unwrap()
-            .into_inner();
-        let mut all = Vec::new();
-        while let Some(ack) = acks.message().await.unwrap() {
-            all.push(ack);
-        }
-        all
-    }
-
-    async fn query(&self) -> QueryServiceClient<tonic::transport::Channel> {
-        QueryServiceClient::connect(self.addr.clone())
-            .await
-            .unwrap()
-    }
+async fn try_start(
+    data_dir: Option<&Path>,
+    compact_after_bytes: u64,
+) -> anyhow::Result<TestServer> {
+    TestServer::try_start_with(settings(data_dir, compact_after_bytes)).await
 }
 
 /// Batch `sequence` of the workload: the entity fixtures first, then articles republished over
@@ -227,7 +173,7 @@ async fn timeline(
     items
 }
 
-async fn visible(server: &Server) -> Visible {
+async fn visible(server: &TestServer) -> Visible {
     let mut client = server.query().await;
     let stats = client
         .get_stats(pb::GetStatsRequest {})
@@ -323,11 +269,15 @@ fn with_prefix(dir: &Path, prefix: &str) -> Vec<PathBuf> {
 }
 
 /// Publishes `sequences` in streams of `per_stream` batches.
-async fn publish_range(server: &Server, sequences: std::ops::RangeInclusive<u64>, per_stream: u64) {
+async fn publish_range(
+    server: &TestServer,
+    sequences: std::ops::RangeInclusive<u64>,
+    per_stream: u64,
+) {
     let all: Vec<u64> = sequences.collect();
     for chunk in all.chunks(per_stream as usize) {
         let acks = server
-            .publish(chunk.iter().map(|&s| workload_batch(s)).collect())
+            .publish_ok(chunk.iter().map(|&s| workload_batch(s)).collect())
             .await;
         assert_eq!(acks.len(), chunk.len());
         assert!(acks.iter().all(|ack| !ack.duplicate));
@@ -379,16 +329,16 @@ async fn a_compacted_folder_restarts_to_exactly_what_a_never_compacted_server_ho
     assert_eq!(visible(&server).await, expected, "the same after a restart");
     // A producer resending what it was not sure of: recognised across compaction and restart.
     let acks = server
-        .publish(vec![workload_batch(BATCHES - 1), workload_batch(BATCHES)])
+        .publish_ok(vec![workload_batch(BATCHES - 1), workload_batch(BATCHES)])
         .await;
     assert!(acks.iter().all(|ack| ack.duplicate), "{acks:?}");
     // The revision goes on from where it was.
-    let acks = server.publish(vec![workload_batch(BATCHES + 1)]).await;
+    let acks = server.publish_ok(vec![workload_batch(BATCHES + 1)]).await;
     assert!(!acks[0].duplicate);
     assert_eq!(acks[0].revision, expected.counts.3 + 1);
     // A new entity named by the nickname merges into the entry that claimed it first.
     let merged = server
-        .publish(vec![pb::PublishRequest {
+        .publish_ok(vec![pb::PublishRequest {
             producer_id: "another".into(),
             sequence: 1,
             entities: vec![entity("person:nick", pb::EntityKind::Person, "Nick", &[])],

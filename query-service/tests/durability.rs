@@ -17,7 +17,7 @@ use newsline_proto::v1::{
     self as pb, query_service_client::QueryServiceClient,
     record_sink_service_client::RecordSinkServiceClient,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -86,67 +86,27 @@ fn check(ids: &[String], acknowledged: &BTreeSet<u64>) {
     }
 }
 
-struct InProcess {
-    addr: String,
-    stop: oneshot::Sender<()>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-async fn start_in_process(data_dir: &Path) -> InProcess {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = format!("http://{}", listener.local_addr().unwrap());
-    let config = newsline_query::Config {
+async fn start_in_process(data_dir: &Path) -> TestServer {
+    TestServer::start_with(newsline_query::Config {
         data_dir: Some(data_dir.to_path_buf()),
         ..Default::default()
-    };
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(newsline_query::run_with(config, listener, async {
-        let _ = stopped.await;
-    }));
-    newsline_query::healthcheck::wait_until_serving(&addr, "", PATIENCE)
-        .await
-        .unwrap();
-    InProcess { addr, stop, task }
-}
-
-impl InProcess {
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        tokio::time::timeout(PATIENCE, self.task)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-    }
-
-    async fn publish(&self, batches: Vec<pb::PublishRequest>) -> Vec<pb::PublishResponse> {
-        let mut sink = RecordSinkServiceClient::connect(self.addr.clone())
-            .await
-            .unwrap();
-        let mut acks = sink
-            .publish(tokio_stream::iter(batches))
-            .await
-            .unwrap()
-            .into_inner();
-        let mut all = Vec::new();
-        while let Some(ack) = acks.message().await.unwrap() {
-            all.push(ack);
-        }
-        all
-    }
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_batches_survive_a_restart_and_resent_ones_stay_duplicates() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_in_process(dir.path()).await;
-    let acks = server.publish((1..=30).map(numbered_batch).collect()).await;
+    let acks = server
+        .publish_ok((1..=30).map(numbered_batch).collect())
+        .await;
     assert_eq!(acks.len(), 30);
     // Republishing an article replaces its events; the log must replay that in order.
     let mut replaced = numbered_batch(5);
     replaced.sequence = 31;
     replaced.events.truncate(2);
-    assert_eq!(server.publish(vec![replaced]).await.len(), 1);
+    assert_eq!(server.publish_ok(vec![replaced]).await.len(), 1);
     let before = all_ids(&server.addr).await;
     assert_eq!(before.len(), 30 * EVENTS_PER_BATCH as usize - 3);
     server.stop().await;
@@ -159,7 +119,7 @@ async fn acknowledged_batches_survive_a_restart_and_resent_ones_stay_duplicates(
     );
     // The producer resends what it is not sure of: recognised, not applied twice.
     let acks = server
-        .publish(vec![numbered_batch(29), numbered_batch(32)])
+        .publish_ok(vec![numbered_batch(29), numbered_batch(32)])
         .await;
     assert!(
         acks[0].duplicate,
@@ -178,7 +138,9 @@ async fn acknowledged_batches_survive_a_restart_and_resent_ones_stay_duplicates(
 async fn a_torn_tail_is_cut_with_a_warning_and_the_start_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let server = start_in_process(dir.path()).await;
-    server.publish((1..=3).map(numbered_batch).collect()).await;
+    server
+        .publish_ok((1..=3).map(numbered_batch).collect())
+        .await;
     server.stop().await;
     let log = current_log(dir.path());
     let intact = std::fs::metadata(&log).unwrap().len();
@@ -194,7 +156,7 @@ async fn a_torn_tail_is_cut_with_a_warning_and_the_start_goes_on() {
         intact,
         "the tail is cut"
     );
-    server.publish(vec![numbered_batch(4)]).await;
+    server.publish_ok(vec![numbered_batch(4)]).await;
     server.stop().await;
     let server = start_in_process(dir.path()).await;
     check(&all_ids(&server.addr).await, &(1..=4).collect());

@@ -16,22 +16,47 @@ pub struct TestServer {
     handle: JoinHandle<anyhow::Result<()>>,
 }
 
+/// How long a server may take to start serving (a data folder may have a log to replay).
+const STARTUP_PATIENCE: Duration = Duration::from_secs(60);
+
+/// How long a stopping server may take (it may be finishing a compaction).
+const STOP_PATIENCE: Duration = Duration::from_secs(30);
+
 impl TestServer {
     pub async fn start() -> Self {
+        Self::start_with(newsline_query::Config::default()).await
+    }
+
+    /// A server with these settings (a data folder, a compaction threshold, ...).
+    pub async fn start_with(config: newsline_query::Config) -> Self {
+        Self::try_start_with(config)
+            .await
+            .unwrap_or_else(|error| panic!("the server starts: {error:#}"))
+    }
+
+    /// A server with these settings, or the error it ended with before serving (a data folder it
+    /// refuses to start from).
+    pub async fn try_start_with(config: newsline_query::Config) -> anyhow::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let handle = tokio::spawn(newsline_query::run(listener, async {
+        let mut handle = tokio::spawn(newsline_query::run_with(config, listener, async {
             let _ = stopped.await;
         }));
-        newsline_query::healthcheck::wait_until_serving(&addr, "", Duration::from_secs(20))
-            .await
-            .unwrap();
-        Self {
+        tokio::select! {
+            ready = newsline_query::healthcheck::wait_until_serving(&addr, "", STARTUP_PATIENCE) => {
+                ready?;
+            }
+            ended = &mut handle => {
+                ended??;
+                anyhow::bail!("the server ended without an error before serving");
+            }
+        }
+        Ok(Self {
             addr,
             stop: Some(stop),
             handle,
-        }
+        })
     }
 
     pub async fn query(&self) -> QueryServiceClient<Channel> {
@@ -51,7 +76,7 @@ impl TestServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        tokio::time::timeout(Duration::from_secs(10), &mut self.handle)
+        tokio::time::timeout(STOP_PATIENCE, &mut self.handle)
             .await
             .expect("server stops promptly")
             .unwrap()
