@@ -66,7 +66,7 @@ pub async fn check_with_tls(
         endpoint = endpoint
             .tls_config(tls)
             .map_err(|err| HealthcheckError::Tls {
-                reason: error_chain(&err),
+                reason: crate::error_chain(&err),
             })?;
     }
     let endpoint = endpoint.connect_timeout(within).timeout(within);
@@ -76,7 +76,7 @@ pub async fn check_with_tls(
             .await
             .map_err(|err| HealthcheckError::Connect {
                 addr: addr.to_owned(),
-                reason: error_chain(&err),
+                reason: crate::error_chain(&err),
             })?;
         let response = HealthClient::new(channel)
             .check(HealthCheckRequest {
@@ -129,18 +129,6 @@ pub async fn wait_until_serving(
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(200));
     }
-}
-
-/// An error and its causes on one line (tonic's transport errors hide the cause otherwise).
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

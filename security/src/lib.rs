@@ -17,3 +17,16 @@ pub use auth::{BearerInterceptor, RequireToken, RequireTokenLayer};
 pub use decode_errors::DecodeErrorsAreInvalid;
 pub use tls::{TlsError, client_tls, server_tls};
 pub use token::{Token, TokenError};
+
+/// An error and its causes on one line: tonic's transport errors say only "transport error" and
+/// keep what went wrong (refused, bad certificate, ...) in their sources.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -268,7 +268,7 @@ fn endpoint(config: &PublisherConfig) -> Result<Endpoint, PublishError> {
                 .tls_config(tls.clone())
                 .map_err(|err| PublishError::InvalidTls {
                     addr: config.query_addr.clone(),
-                    reason: error_chain(&err),
+                    reason: newsline_security::error_chain(&err),
                 })?
         }
         (Some(_), _) => {
@@ -605,7 +605,10 @@ impl PublisherTask {
                 self.channel = Some(channel.clone());
                 Ok(channel)
             }
-            Ok(Err(err)) => Err(format!("cannot connect: {}", error_chain(&err))),
+            Ok(Err(err)) => Err(format!(
+                "cannot connect: {}",
+                newsline_security::error_chain(&err)
+            )),
             Err(_) => Err(format!(
                 "cannot connect within {:?}",
                 self.config.connect_timeout
@@ -808,17 +811,6 @@ impl PublisherTask {
             status.message()
         ))
     }
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Waits up to `within` for `delivery`. The batch is in the spool already, so a wait that times
