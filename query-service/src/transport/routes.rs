@@ -1,6 +1,6 @@
 //! Routes `QueryService/StreamTimeline` and `WatchTimeline` to handlers whose responses are
-//! already wire bytes, and every other method to the generated server. Sits inside the token and decode-error layers, so
-//! both behave for the routed method as for the rest.
+//! already wire bytes, and every other method to the generated server. It sits inside the token
+//! and decode-error layers, so both behave for the routed methods as for the rest.
 
 use std::{
     convert::Infallible,
