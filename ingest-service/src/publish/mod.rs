@@ -54,8 +54,9 @@ pub use backoff::Backoff;
 
 use crate::spool::{Spool, SpoolError};
 
-/// The largest message exchanged with the query service; a batch holds one document's records,
-/// and documents are limited to a few MiB, so this leaves ample room.
+/// The largest message exchanged with the query service. A group stops growing at
+/// `GROUP_MAX_BYTES` (a single document's records may exceed that, and documents are limited to a
+/// few MiB), so this leaves ample room.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The most submissions merged into one group: enough to amortise the fsyncs over a burst,
