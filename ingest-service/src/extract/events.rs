@@ -115,13 +115,28 @@ fn kind_priority(kind: EventKind) -> u8 {
 fn combine_kinds(triggers: &[Trigger], actors: &[Actor<'_>]) -> Vec<(EventKind, Trigger)> {
     let mut first_of: BTreeMap<u8, (EventKind, Trigger)> = BTreeMap::new();
     let mut postponed = None;
+    // "extended the restrictions", "lifted sanctions": a change of a measure is a sanction.
+    let measure = triggers.iter().any(|t| {
+        matches!(
+            t.value.0,
+            TriggerKind::Restriction | TriggerKind::Event(EventKind::Sanction)
+        )
+    });
     for t in triggers {
         match t.value.0 {
             TriggerKind::Event(kind) => {
                 first_of.entry(kind_priority(kind)).or_insert((kind, *t));
             }
+            TriggerKind::Change if measure => {
+                first_of
+                    .entry(kind_priority(EventKind::Sanction))
+                    .or_insert((EventKind::Sanction, *t));
+            }
             TriggerKind::Postponed => postponed = postponed.or(Some(*t)),
-            TriggerKind::Trade(_) | TriggerKind::Happened => {}
+            TriggerKind::Trade(_)
+            | TriggerKind::Happened
+            | TriggerKind::Change
+            | TriggerKind::Restriction => {}
         }
     }
     if let Some(t) = postponed {

@@ -1,5 +1,6 @@
-//! Trigger and cue lexicons, loaded once from `data/event_triggers.tsv` and `data/event_cues.tsv`
-//! and matched with one Aho-Corasick pass per sentence.
+//! Trigger and cue lexicons, loaded once from `data/event_triggers.tsv`, `data/event_verbs.tsv`
+//! (verbs by lemma, inflected here) and `data/event_cues.tsv`, and matched with one Aho-Corasick
+//! pass per sentence.
 
 use std::sync::LazyLock;
 
@@ -15,6 +16,10 @@ pub enum TriggerKind {
     /// "took place", "was held": reported as `Other` when no other trigger says more.
     Happened,
     Trade(TradeMetric),
+    /// A verb that changes a measure ("extended", "lifted"): a sanction beside a restriction.
+    Change,
+    /// A measure that is not by itself a sanction ("measures", "restrictions").
+    Restriction,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +106,8 @@ fn parse_kind(kind: &str, role: &str) -> Option<(TriggerKind, TriggerRole)> {
         "other" => event(EventKind::Other),
         "postponed" => Some(TriggerKind::Postponed),
         "happened" => Some(TriggerKind::Happened),
+        "change" => Some(TriggerKind::Change),
+        "restriction" => Some(TriggerKind::Restriction),
         "trade" => {
             let metric = match role {
                 "turnover" => TradeMetric::Turnover,
@@ -129,8 +136,77 @@ fn parse_kind(kind: &str, role: &str) -> Option<(TriggerKind, TriggerRole)> {
     Some((kind, role))
 }
 
-pub fn parse_triggers(tsv: &str) -> PhraseSet<(TriggerKind, TriggerRole)> {
-    let entries = data_lines(tsv)
+/// The forms of a verb phrase by rule: its first word with -s, -ed and -ing ("call for",
+/// "calls for", "called for", "calling for"); `base` keeps the lemma and -s forms.
+pub fn inflections(phrase: &str, base: bool) -> Vec<String> {
+    let (head, rest) = match phrase.split_once(' ') {
+        Some((h, r)) => (h, format!(" {r}")),
+        None => (phrase, String::new()),
+    };
+    let consonant_y =
+        head.ends_with('y') && !head[..head.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u']);
+    let stem_y = &head[..head.len().saturating_sub(1)];
+    let third = if head.ends_with(['s', 'x', 'z']) || head.ends_with("ch") || head.ends_with("sh") {
+        format!("{head}es")
+    } else if consonant_y {
+        format!("{stem_y}ies")
+    } else {
+        format!("{head}s")
+    };
+    let past = if head.ends_with('e') {
+        format!("{head}d")
+    } else if consonant_y {
+        format!("{stem_y}ied")
+    } else {
+        format!("{head}ed")
+    };
+    let ing = if head.ends_with('e') && !head.ends_with("ee") {
+        format!("{}ing", &head[..head.len() - 1])
+    } else {
+        format!("{head}ing")
+    };
+    let mut forms = Vec::with_capacity(4);
+    if base {
+        forms.push(head.to_string());
+        forms.push(third);
+    }
+    forms.push(past);
+    forms.push(ing);
+    forms.into_iter().map(|f| format!("{f}{rest}")).collect()
+}
+
+/// `data/event_verbs.tsv`: lemma, kind, role and options (irregular forms, `no-base`).
+pub fn parse_verbs(tsv: &str) -> Vec<(String, (TriggerKind, TriggerRole))> {
+    let mut entries = Vec::new();
+    for line in data_lines(tsv) {
+        let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
+        let (lemma, kind, role, options) = match fields.as_slice() {
+            [l, k, r] => (*l, *k, *r, ""),
+            [l, k, r, o] => (*l, *k, *r, *o),
+            _ => panic!("data/event_verbs.tsv: expected 3 or 4 fields in {line:?}"),
+        };
+        let value = parse_kind(kind, role)
+            .unwrap_or_else(|| panic!("data/event_verbs.tsv: unknown kind or role in {line:?}"));
+        let options: Vec<&str> = options
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .collect();
+        let base = !options.contains(&"no-base");
+        let mut forms = inflections(lemma, base);
+        forms.extend(
+            options
+                .iter()
+                .filter(|o| **o != "no-base")
+                .map(|o| o.to_string()),
+        );
+        entries.extend(forms.into_iter().map(|f| (f, value)));
+    }
+    entries
+}
+
+pub fn parse_triggers(tsv: &str, verbs: &str) -> PhraseSet<(TriggerKind, TriggerRole)> {
+    let mut entries: Vec<(String, (TriggerKind, TriggerRole))> = data_lines(tsv)
         .map(|line| {
             let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
             let [phrase, kind, role] = fields.as_slice() else {
@@ -142,6 +218,17 @@ pub fn parse_triggers(tsv: &str) -> PhraseSet<(TriggerKind, TriggerRole)> {
             (phrase.to_string(), value)
         })
         .collect();
+    // A phrase listed in both files keeps the trigger file's meaning.
+    let listed: std::collections::BTreeSet<String> = entries
+        .iter()
+        .map(|(p, _)| p.to_ascii_lowercase())
+        .collect();
+    let mut seen = listed;
+    for (form, value) in parse_verbs(verbs) {
+        if seen.insert(form.to_ascii_lowercase()) {
+            entries.push((form, value));
+        }
+    }
     PhraseSet::new(entries, "data/event_triggers.tsv")
 }
 
@@ -162,8 +249,12 @@ pub fn parse_cues(tsv: &str) -> PhraseSet<CueClass> {
     PhraseSet::new(entries, "data/event_cues.tsv")
 }
 
-pub static TRIGGERS: LazyLock<PhraseSet<(TriggerKind, TriggerRole)>> =
-    LazyLock::new(|| parse_triggers(include_str!("../../../data/event_triggers.tsv")));
+pub static TRIGGERS: LazyLock<PhraseSet<(TriggerKind, TriggerRole)>> = LazyLock::new(|| {
+    parse_triggers(
+        include_str!("../../../data/event_triggers.tsv"),
+        include_str!("../../../data/event_verbs.tsv"),
+    )
+});
 
 pub static CUES: LazyLock<PhraseSet<CueClass>> =
     LazyLock::new(|| parse_cues(include_str!("../../../data/event_cues.tsv")));
@@ -184,6 +275,12 @@ mod tests {
                 TriggerKind::Trade(TradeMetric::Turnover)
             ]
         );
+        assert_eq!(
+            inflections("call for", true),
+            ["call for", "calls for", "called for", "calling for"]
+        );
+        assert_eq!(inflections("ratify", false), ["ratified", "ratifying"]);
+        assert_eq!(inflections("impose", true)[2..], ["imposed", "imposing"]);
         assert_eq!(
             CUES.find("The presidents will meet")[0].value,
             CueClass::Planned

@@ -364,3 +364,24 @@ fn datelines_date_the_statements_below_them() {
     assert_eq!(statement.when.start, d(2024, 11, 1));
     assert_eq!(statement.participants[0].role, ParticipantRole::Speaker);
 }
+
+#[test]
+fn a_changed_measure_is_a_sanction_and_a_change_alone_is_not() {
+    let kinds = |s: &str| -> Vec<EventKind> {
+        combine_kinds(&TRIGGERS.find(s), &[])
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    };
+    assert_eq!(
+        kinds("The restrictions were prolonged to July 31."),
+        [EventKind::Sanction]
+    );
+    assert_eq!(
+        kinds("EU governments extended economic sanctions against Russia."),
+        [EventKind::Sanction]
+    );
+    assert!(kinds("The minister extended an invitation to his colleague.").is_empty());
+    // Forms made by rule from the lemma: "convict" gives "convicted".
+    assert_eq!(kinds("He was convicted in absentia."), [EventKind::Legal]);
+}
