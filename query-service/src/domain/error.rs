@@ -22,6 +22,10 @@ pub enum DomainError {
     /// A batch could not be made durable; it was not acknowledged, so its producer keeps it.
     #[error("the batch could not be written to the data log: {reason}")]
     Storage { reason: String },
+    /// A fault of the server itself (a panic while applying, say), not of the request: nothing
+    /// was acknowledged, so the producer keeps the batch and may send it again.
+    #[error("internal error: {reason}")]
+    Internal { reason: String },
 }
 
 impl DomainError {

@@ -4,6 +4,8 @@ mod article;
 pub mod cursor;
 pub mod date;
 pub mod error;
+#[cfg(feature = "fault-injection")]
+pub mod fault;
 pub mod filter;
 pub mod fold;
 pub mod model;

@@ -1497,6 +1497,8 @@ impl StoreInner {
         }
         self.check_references(&batch)
             .map_err(|e| e.in_batch(sequence))?;
+        #[cfg(feature = "fault-injection")]
+        super::fault::before_apply(&batch.producer_id);
 
         // Nothing below can fail: the batch is applied whole.
         let revision = self.revision + 1;

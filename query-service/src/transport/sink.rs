@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use newsline_proto::v1::{self as pb, record_sink_service_server::RecordSinkService};
+use newsline_security::decode_errors::is_undecodable;
 use prost::Message;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
@@ -75,10 +76,10 @@ async fn apply(
     };
     match tokio::task::spawn_blocking(durable_publish).await {
         Ok(outcome) => outcome.map(Into::into),
-        Err(join_error) => Err(DomainError::InvalidBatch {
-            sequence,
-            field: "batch".into(),
-            reason: format!("could not be applied: {join_error}"),
+        // A panic is the server's fault, not the batch's: answered as an invalid batch, the
+        // producer would set good data aside for good.
+        Err(join_error) => Err(DomainError::Internal {
+            reason: format!("applying batch {sequence} failed: {join_error}"),
         }),
     }
 }
@@ -112,10 +113,7 @@ impl RecordSinkService for SinkApi {
                             tracing::debug!(%status, "publisher stream failed");
                             // A message prost could not decode is answered (the client may still
                             // be listening); a vanished client is not.
-                            if status
-                                .message()
-                                .starts_with("failed to decode Protobuf message")
-                            {
+                            if is_undecodable(&status) {
                                 let refused =
                                     DomainError::invalid("PublishRequest", status.message());
                                 let _ = acks.send(Err(refused)).await;

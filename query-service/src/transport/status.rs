@@ -13,6 +13,7 @@ impl From<DomainError> for Status {
             }
             DomainError::NotFound { .. } => Status::not_found(message),
             DomainError::ShuttingDown | DomainError::Storage { .. } => Status::unavailable(message),
+            DomainError::Internal { .. } => Status::internal(message),
         }
     }
 }
