@@ -1,8 +1,12 @@
-# syntax=docker/dockerfile:1
 # One image with both binaries; docker-compose.yml picks the command.
 #
+# No `# syntax=` line: nothing here needs more than the frontend built into Docker, and such a line
+# makes BuildKit fetch its frontend image from a registry, even when the base images are local.
+#
 # Stages: cargo-chef plans the dependency graph, the builder compiles the dependencies alone
-# (a layer that stays cached until Cargo.toml/Cargo.lock change), then the workspace; the runtime
+# (a layer that stays cached until Cargo.toml/Cargo.lock change), then the workspace. Both builds
+# name the same two packages, so the dependencies get the same features and the second build reuses
+# every one of them; the bench crate's dependencies (redis, rand, ...) are never built. The runtime
 # is distroless (glibc, no shell, no package manager) running as the non-root user 65532.
 
 ARG RUST_VERSION=1
@@ -17,7 +21,7 @@ RUN cargo chef prepare --recipe-path recipe.json
 
 FROM chef AS builder
 COPY --from=planner /src/recipe.json recipe.json
-RUN cargo chef cook --release --locked --recipe-path recipe.json
+RUN cargo chef cook --release --locked --recipe-path recipe.json -p query-service -p ingest-service
 COPY . .
 RUN cargo build --release --locked -p query-service -p ingest-service \
     && mkdir -p /out/spool /out/data \
