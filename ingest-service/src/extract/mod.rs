@@ -177,6 +177,13 @@ pub fn parse_document_timed(
     for (article, _) in &articles {
         document_entities.add_article(&article.title, &article.text);
     }
+    let dropped: Vec<&str> = lines
+        .iter()
+        .zip(&marks)
+        .filter(|(_, mark)| mark.is_some())
+        .map(|(line, _)| line.as_str())
+        .collect();
+    document_entities.add_dropped_lines(&dropped.join("\n"));
     let resolved = document_entities.resolve();
     let entities: BTreeMap<String, Entity> = resolved.entities;
     let analyzed: Vec<AnalyzedArticle> = articles

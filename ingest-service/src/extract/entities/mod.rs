@@ -92,6 +92,8 @@ pub struct DocumentEntities {
     /// Per article, titles that stand for a person: "the Belarusian president".
     titles: Vec<Vec<TitleReference>>,
     persons: Persons,
+    /// The index in `found` of the dropped lines, which are no article.
+    dropped: Option<usize>,
 }
 
 /// The mentions of each article and every entity of the document.
@@ -115,6 +117,7 @@ impl DocumentEntities {
             found: Vec::new(),
             titles: Vec::new(),
             persons: Persons::default(),
+            dropped: None,
         }
     }
 
@@ -178,6 +181,18 @@ impl DocumentEntities {
             });
         }
         found
+    }
+
+    /// Finds the entities named in the lines cleaning dropped (site names, bylines, tag lists):
+    /// they are entities of the document, though no article holds a mention of them. Call it
+    /// after the last `add_article`.
+    pub fn add_dropped_lines(&mut self, text: &str) {
+        let article = self.found.len();
+        let found = self.find(article, text, false);
+        self.found
+            .push(found.into_iter().map(|f| (Field::Title, f)).collect());
+        self.titles.push(Vec::new());
+        self.dropped = Some(article);
     }
 
     /// Resolves lone surnames and variants, assigns ids, and returns mentions and entities.
@@ -256,6 +271,10 @@ impl DocumentEntities {
             }
             mentions.push(non_overlapping(body));
             entity_ids.push(ids.into_iter().collect());
+        }
+        if let Some(dropped) = self.dropped {
+            mentions.truncate(dropped);
+            entity_ids.truncate(dropped);
         }
         Resolved {
             mentions,
