@@ -10,6 +10,7 @@ pub mod filter;
 pub mod fold;
 pub mod model;
 pub mod search;
+mod search_index;
 mod slab;
 pub mod store;
 pub mod stream;

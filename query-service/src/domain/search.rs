@@ -38,7 +38,7 @@ pub fn score(query: &str, surface: &str) -> Option<f32> {
 }
 
 /// How many edits a query of this length may carry and still match.
-fn allowed_typos(query_len: usize) -> usize {
+pub(super) fn allowed_typos(query_len: usize) -> usize {
     match query_len {
         0..=3 => 0,
         4..=7 => 1,

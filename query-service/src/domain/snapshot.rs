@@ -157,6 +157,7 @@ impl StoreInner {
                 located: Default::default(),
                 articles: Default::default(),
             });
+            self.index_for_search(index as u32, &[]);
         }
         for (id, index) in snapshot.redirects {
             if index >= entity_count || self.entity_ids.insert(id.as_str().into(), index).is_some()

@@ -32,6 +32,7 @@ use super::{
         EventKind, PublishOutcome, Relation, SearchHit, Section, Stats,
     },
     search,
+    search_index::SearchIndex,
     slab::{Keyed, Slab},
     validate::validate_batch,
     view::{AmountView, Amounts, EventView, Participants, SpanView},
@@ -385,6 +386,8 @@ struct StoreInner {
     entity_ids: HashMap<Box<str>, u32>,
     /// (kind, folded name or alias) of published entities, for merging by alias.
     entity_names: HashMap<(EntityKind, Box<str>), u32>,
+    /// Folded names and aliases for search; rebuilt from the entries when a snapshot is restored.
+    search_index: SearchIndex,
     articles: Vec<ArticleEntry>,
     /// Article entries by id: bare indexes, hashed by the id the entry holds.
     article_index: HashTable<u32>,
@@ -632,50 +635,28 @@ impl Store {
     ) -> Vec<SearchHit> {
         let folded_query = fold(query.trim());
         let inner = self.read();
-        let mut scored: Vec<(f32, usize, u32, usize)> = inner
-            .entities
-            .iter()
-            .enumerate()
-            .filter(|(_, entry)| kinds.is_empty() || kinds.contains(&entry.entity.kind))
-            .filter_map(|(index, entry)| {
-                let (surface, score) = entry
-                    .folded
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, f)| search::score(&folded_query, f).map(|s| (i, s)))
-                    .fold(None, |best: Option<(usize, f32)>, candidate| match best {
-                        Some(b) if b.1 >= candidate.1 => Some(b),
-                        _ => Some(candidate),
-                    })?;
-                Some((score, entry.event_count(), index as u32, surface))
-            })
+        let scored = inner
+            .search_index
+            .search(&folded_query, max_results, |index| {
+                inner.search_score(index, &folded_query, kinds)
+            });
+        inner.ranked_hits(scored, max_results)
+    }
+
+    /// The ranking by scoring every entity: what the index must answer, kept as its test oracle.
+    #[cfg(test)]
+    pub(crate) fn search_entities_by_scan(
+        &self,
+        query: &str,
+        kinds: &[EntityKind],
+        max_results: usize,
+    ) -> Vec<SearchHit> {
+        let folded_query = fold(query.trim());
+        let inner = self.read();
+        let scored = (0..inner.entities.len() as u32)
+            .filter_map(|index| inner.search_score(index, &folded_query, kinds))
             .collect();
-        scored.sort_by(|a, b| {
-            b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then_with(|| {
-                inner.entities[a.2 as usize]
-                    .entity
-                    .id
-                    .cmp(&inner.entities[b.2 as usize].entity.id)
-            })
-        });
-        scored.truncate(max_results);
-        scored
-            .into_iter()
-            .map(|(score, event_count, index, surface)| {
-                let entity = &inner.entities[index as usize].entity;
-                let matched_alias = if surface == 0 {
-                    entity.name.clone()
-                } else {
-                    entity.aliases[surface - 1].clone()
-                };
-                SearchHit {
-                    entity: entity.clone(),
-                    score,
-                    matched_alias,
-                    event_count: saturating_u32(event_count),
-                }
-            })
-            .collect()
+        inner.ranked_hits(scored, max_results)
     }
 
     pub fn relations(&self, query: &RelationQuery) -> Result<Vec<Relation>, DomainError> {
@@ -1407,6 +1388,74 @@ impl StoreInner {
             .collect())
     }
 
+    /// The best score of an entity's folded names against a folded query (the first name of
+    /// that score), with what ranking ties need.
+    fn search_score(
+        &self,
+        index: u32,
+        folded_query: &str,
+        kinds: &[EntityKind],
+    ) -> Option<(f32, (usize, u32, usize))> {
+        let entry = &self.entities[index as usize];
+        if !kinds.is_empty() && !kinds.contains(&entry.entity.kind) {
+            return None;
+        }
+        let (surface, score) = entry
+            .folded
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| search::score(folded_query, f).map(|s| (i, s)))
+            .fold(None, |best: Option<(usize, f32)>, candidate| match best {
+                Some(b) if b.1 >= candidate.1 => Some(b),
+                _ => Some(candidate),
+            })?;
+        Some((score, (entry.event_count(), index, surface)))
+    }
+
+    fn ranked_hits(
+        &self,
+        mut scored: Vec<(f32, (usize, u32, usize))>,
+        max_results: usize,
+    ) -> Vec<SearchHit> {
+        scored.sort_by(|(a_score, a), (b_score, b)| {
+            b_score
+                .total_cmp(a_score)
+                .then(b.0.cmp(&a.0))
+                .then_with(|| {
+                    self.entities[a.1 as usize]
+                        .entity
+                        .id
+                        .cmp(&self.entities[b.1 as usize].entity.id)
+                })
+        });
+        scored.truncate(max_results);
+        scored
+            .into_iter()
+            .map(|(score, (event_count, index, surface))| {
+                let entity = &self.entities[index as usize].entity;
+                let matched_alias = if surface == 0 {
+                    entity.name.clone()
+                } else {
+                    entity.aliases[surface - 1].clone()
+                };
+                SearchHit {
+                    entity: entity.clone(),
+                    score,
+                    matched_alias,
+                    event_count: saturating_u32(event_count),
+                }
+            })
+            .collect()
+    }
+
+    /// Adds the entry's folded names that `before` does not hold to the search index.
+    fn index_for_search(&mut self, index: u32, before: &[String]) {
+        let entry = &self.entities[index as usize];
+        for surface in entry.folded.iter().filter(|f| !before.contains(f)) {
+            self.search_index.insert(index, surface);
+        }
+    }
+
     fn approx_memory_bytes(&self) -> usize {
         let events = self.events.heap_bytes();
         let spilled = self.spilled_participants.capacity() * (size_of::<(u64, Box<[u32]>)>() + 1)
@@ -1447,7 +1496,8 @@ impl StoreInner {
                 .entity_names
                 .keys()
                 .map(|k| k.1.len() + 32)
-                .sum::<usize>();
+                .sum::<usize>()
+            + self.search_index.heap_bytes();
         let articles: usize = self
             .articles
             .iter()
@@ -1680,6 +1730,7 @@ impl StoreInner {
                 articles: IdSet::default(),
             });
             self.index_names(index);
+            self.index_for_search(index, &[]);
             return true;
         };
         let redirect = !self.entity_ids.contains_key(incoming.id.as_str());
@@ -1711,8 +1762,9 @@ impl StoreInner {
             stored.country_code = incoming.country_code;
         }
         let changed = *stored != before || was_implicit;
-        entry.folded = folded_surfaces(stored);
+        let folded_before = std::mem::replace(&mut entry.folded, folded_surfaces(stored));
         self.index_names(index);
+        self.index_for_search(index, &folded_before);
         changed || redirect
     }
 
@@ -1746,6 +1798,7 @@ impl StoreInner {
             located: IdSet::default(),
             articles: IdSet::default(),
         });
+        self.index_for_search(index, &[]);
         Some(index)
     }
 
