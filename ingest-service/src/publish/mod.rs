@@ -27,6 +27,7 @@
 //! work, which also lets the query service shut down gracefully.
 
 mod backoff;
+mod classify;
 
 use std::{
     collections::{BTreeMap, VecDeque},
@@ -45,12 +46,12 @@ use tokio::{
 };
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
-use tonic::{
-    Code,
-    transport::{Channel, ClientTlsConfig, Endpoint},
-};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 
 pub use backoff::Backoff;
+pub use classify::Refusal;
+
+use classify::Action;
 
 use crate::spool::{Spool, SpoolError};
 
@@ -758,59 +759,71 @@ impl PublisherTask {
         });
     }
 
-    /// Handles an error status of the stream. INVALID_ARGUMENT names a batch the query service
-    /// will never accept: acknowledgements come in order, so it is the oldest one in flight; it is
-    /// set aside so that the batches behind it can go through.
+    /// Handles an error status of the stream, as [`classify::action`] says. A rejection names
+    /// the oldest batch in flight: acknowledgements come in order, so it is the one judged.
     async fn stream_failed(
         &mut self,
         status: tonic::Status,
         in_flight: &VecDeque<(u64, Instant)>,
     ) -> SessionEnd {
-        if status.code() == Code::InvalidArgument
-            && let Some((sequence, _)) = in_flight.front().copied()
-        {
-            if self.split_refused_group(sequence).await {
-                self.status.send_modify(|s| s.connected = false);
-                // Nothing was judged but the group: open a new stream at once.
-                return SessionEnd::Idle;
-            }
-            let reason = status.message().to_string();
-            let spool = Arc::clone(&self.spool);
-            let reason_for_file = reason.clone();
-            let moved =
-                tokio::task::spawn_blocking(move || spool.reject(sequence, &reason_for_file)).await;
-            match moved {
-                Ok(Ok(path)) => {
-                    tracing::error!(sequence, %reason, kept = %path.display(), "the query service rejected a batch")
-                }
-                Ok(Err(err)) => {
-                    tracing::error!(sequence, %reason, %err, "the query service rejected a batch, and it cannot be set aside")
-                }
-                Err(err) => {
-                    tracing::error!(sequence, %reason, %err, "the query service rejected a batch")
-                }
-            }
-            if let Some(mut entry) = self.queue.remove(&sequence) {
-                entry.notify(&Delivery::Rejected { reason });
-            }
-            self.status.send_modify(|s| {
-                s.pending = self.queue.len();
-                s.rejected += 1;
-                s.connected = false;
-            });
-            // The rest was never judged: open a new stream at once.
+        match classify::action(status.code()) {
+            Action::Reject => match in_flight.front() {
+                Some((sequence, _)) => self.reject(*sequence, status.message()).await,
+                // Refused before any batch went out: nothing to set aside, so it is retried.
+                None => SessionEnd::Failed(format!(
+                    "Publish failed with {:?} before any batch was sent: {}",
+                    status.code(),
+                    status.message()
+                )),
+            },
+            Action::Refused(refusal) => SessionEnd::Failed(format!(
+                "Publish failed with {:?}: {} ({})",
+                status.code(),
+                status.message(),
+                refusal.hint(&self.config)
+            )),
+            Action::Retry => SessionEnd::Failed(format!(
+                "Publish failed with {:?}: {}",
+                status.code(),
+                status.message()
+            )),
+        }
+    }
+
+    /// Sets the refused batch aside (or first splits a refused group into its documents), so that
+    /// the batches behind it can go through.
+    async fn reject(&mut self, sequence: u64, reason: &str) -> SessionEnd {
+        if self.split_refused_group(sequence).await {
+            self.status.send_modify(|s| s.connected = false);
+            // Nothing was judged but the group: open a new stream at once.
             return SessionEnd::Idle;
         }
-        let hint = if status.code() == Code::Unauthenticated {
-            " (the query service wants its write token: --query-token-file or NEWSLINE_QUERY_TOKEN)"
-        } else {
-            ""
-        };
-        SessionEnd::Failed(format!(
-            "Publish failed with {:?}: {}{hint}",
-            status.code(),
-            status.message()
-        ))
+        let reason = reason.to_string();
+        let spool = Arc::clone(&self.spool);
+        let reason_for_file = reason.clone();
+        let moved =
+            tokio::task::spawn_blocking(move || spool.reject(sequence, &reason_for_file)).await;
+        match moved {
+            Ok(Ok(path)) => {
+                tracing::error!(sequence, %reason, kept = %path.display(), "the query service rejected a batch")
+            }
+            Ok(Err(err)) => {
+                tracing::error!(sequence, %reason, %err, "the query service rejected a batch, and it cannot be set aside")
+            }
+            Err(err) => {
+                tracing::error!(sequence, %reason, %err, "the query service rejected a batch")
+            }
+        }
+        if let Some(mut entry) = self.queue.remove(&sequence) {
+            entry.notify(&Delivery::Rejected { reason });
+        }
+        self.status.send_modify(|s| {
+            s.pending = self.queue.len();
+            s.rejected += 1;
+            s.connected = false;
+        });
+        // The rest was never judged: open a new stream at once.
+        SessionEnd::Idle
     }
 }
 
