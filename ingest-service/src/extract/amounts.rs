@@ -26,7 +26,7 @@ static AMOUNT: LazyLock<Regex> = LazyLock::new(|| {
         (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)
         (?: [\x20\u{a0}]?[-–][\x20\u{a0}]?(?P<num2>\d+(?:\.\d+)?) )?
         (?: [\x20\u{a0}]?\[?(?P<scale>trillion|billion|million|thousand|bln|bn|mln|mn|tn|m|k)\]?(?-u:\b) )?
-        (?: [\x20\u{a0}](?P<word>(?:US\x20)?dollars|euros?|(?:Belarusian\x20|Russian\x20)?r[ou]{1,2}bles?|yuan) (?-u:\b))?",
+        (?: [\x20\u{a0}](?P<word>(?:US\x20)?dollars|euros?|(?:Belarusian\x20|Russian\x20)?r[ou]{1,2}bles?|yuan|USD|EUR|RUB|BYN|CNY|GBP) (?-u:\b))?",
     )
     .expect("the amount pattern is valid")
 });
@@ -62,6 +62,10 @@ fn currency(sym: Option<&str>, code: Option<&str>, word: Option<&str>) -> Option
         });
     }
     let word = word?;
+    // A code after the number ("108.5 million USD") names the currency as one before it does.
+    if word.len() == 3 && word.bytes().all(|b| b.is_ascii_uppercase()) {
+        return currency(None, Some(word), None);
+    }
     Some(if word.contains("dollar") {
         "USD"
     } else if word.starts_with("euro") {
@@ -186,6 +190,12 @@ mod tests {
             (3.9e12, "RUB".into(), "3.9 trillion rubles".into())
         );
         assert_eq!(values("USD 1.2 billion")[0].0, 1.2e9);
+        assert_eq!(
+            values("exports reached 108.5 million USD in 2020")[0],
+            (108.5e6, "USD".into(), "108.5 million USD".into())
+        );
+        assert_eq!(values("1.5 billion euros")[0].1, "EUR");
+        assert_eq!(values("€1.2bn")[0].0, 1.2e9);
         assert_eq!(
             values("3.4 billion dollars")[0],
             (3.4e9, "USD".into(), "3.4 billion dollars".into())

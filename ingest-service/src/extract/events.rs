@@ -36,6 +36,9 @@ struct Previous {
     trade: bool,
     /// The kinds of the events it gave.
     kinds: Vec<EventKind>,
+    /// The people taking part in them, so that "X also met Y" after "On 29 March X met Z" is
+    /// told of the same period.
+    people: Vec<String>,
     /// Byte offset just past it, to see whether the next sentence starts a new paragraph.
     end: usize,
 }
@@ -156,6 +159,19 @@ fn combine_kinds(triggers: &[Trigger], actors: &[Actor<'_>]) -> Vec<(EventKind, 
         && let Some(s) = has(EventKind::Statement).filter(|s| s.1.value.1 == TriggerRole::Speaker)
     {
         (main, main_trigger) = s;
+    }
+    // "In Tajikistan for a regional conference, X met Y": the verb tells the happening, the
+    // gathering only why X was there.
+    let first_actor = actors
+        .iter()
+        .find(|a| a.entity.kind == EntityKind::Person)
+        .map(|a| a.start);
+    if main == EventKind::Conference
+        && main_trigger.value.1 == TriggerRole::Noun
+        && first_actor.is_some_and(|at| main_trigger.start < at)
+        && let Some(m) = has(EventKind::Meeting).filter(|m| m.1.value.1 == TriggerRole::Met)
+    {
+        (main, main_trigger) = m;
     }
     let mut kinds = vec![(main, main_trigger)];
     if main != EventKind::Agreement
@@ -727,7 +743,22 @@ pub fn extract_events_in_year(
         }
 
         // Everything else: the kinds the triggers stand for, dated by the sentence.
-        for (kind, trigger) in combine_kinds(&triggers, &actors) {
+        let mut kinds = combine_kinds(&triggers, &actors);
+        if kinds.is_empty()
+            && !trade_word
+            && let Some(d) = main_date.filter(|d| !d.deictic)
+            && actors.iter().any(|a| a.entity.kind != EntityKind::City)
+        {
+            kinds.push((
+                EventKind::Other,
+                Hit {
+                    start: d.start,
+                    end: d.end,
+                    value: (TriggerKind::Happened, TriggerRole::Party),
+                },
+            ));
+        }
+        for (kind, trigger) in kinds {
             let trigger_at = trigger.start;
             let trigger_role = trigger.value.1;
             let date = match kind {
@@ -745,6 +776,16 @@ pub fn extract_events_in_year(
                 // A sentence continuing a dated one in the same paragraph ("The two countries
                 // agreed to establish …" after "On 26-28 June, … visited Belarus.") shares its date.
                 let inherits = match kind {
+                    // The one acting in the dated sentence before, named again as the subject.
+                    EventKind::Meeting | EventKind::Visit | EventKind::Legal | EventKind::Other
+                        if actors.iter().any(|a| {
+                            a.entity.kind == EntityKind::Person
+                                && a.start < trigger_at
+                                && previous.people.contains(&a.entity.id)
+                        }) =>
+                    {
+                        true
+                    }
                     EventKind::Agreement => true,
                     // "She also received her Latvian and German compeers in Minsk."
                     // "She also received …": the same person, so the same period; a newly named
@@ -774,9 +815,9 @@ pub fn extract_events_in_year(
                     && continues
                     && previous_happening
                     && dates.is_empty()
-                    && !previous.kinds.contains(&kind))
-                .then(|| previous.date.clone())
-                .flatten()
+                    && (!previous.kinds.contains(&kind) || kind == EventKind::Meeting))
+                    .then(|| previous.date.clone())
+                    .flatten()
             });
             let Some(when) = date else { continue };
             // A sentence naming only a place ("Two days later he travelled to Munich") takes its
@@ -908,8 +949,24 @@ pub fn extract_events_in_year(
             }
         }
         let kinds_here: Vec<EventKind> = events[first_new..].iter().map(|e| e.kind).collect();
+        let people_here: Vec<String> = events[first_new..]
+            .iter()
+            .flat_map(|e| &e.participants)
+            .filter(|p| p.entity_id.starts_with("person:"))
+            .map(|p| p.entity_id.clone())
+            .collect();
         previous = Previous {
-            date: main_date.map(|d| d.range.clone()),
+            people: if kinds_here.is_empty() {
+                std::mem::take(&mut previous.people)
+            } else {
+                people_here
+            },
+            // A sentence that took its date from the one before passes it on.
+            date: main_date.map(|d| d.range.clone()).or_else(|| {
+                (!kinds_here.is_empty() && dates.is_empty())
+                    .then(|| previous.date.clone())
+                    .flatten()
+            }),
             trade: trade_word,
             kinds: kinds_here,
             end: span.end,
@@ -952,8 +1009,16 @@ fn same_happening(a: &Event, b: &Event, entities: &BTreeMap<String, Entity>) -> 
             .collect()
     };
     let (people_a, people_b) = (people(a), people(b));
+    // A minister meeting one counterpart after another holds several meetings the same day.
+    let same_people = if a.kind == EventKind::Meeting {
+        !people_a.is_empty()
+            && !people_b.is_empty()
+            && (people_a.is_subset(&people_b) || people_b.is_subset(&people_a))
+    } else {
+        !people_a.is_disjoint(&people_b)
+    };
     a.sentence == b.sentence
-        || !people_a.is_disjoint(&people_b)
+        || same_people
         // A one-off told once without names and once with them ("a businessman" / "Siarhej
         // Stoliaraŭ").
         || (matches!(a.kind, EventKind::Legal | EventKind::Sanction | EventKind::Vote | EventKind::Other)

@@ -385,3 +385,19 @@ fn a_changed_measure_is_a_sanction_and_a_change_alone_is_not() {
     // Forms made by rule from the lemma: "convict" gives "convicted".
     assert_eq!(kinds("He was convicted in absentia."), [EventKind::Legal]);
 }
+
+#[test]
+fn a_dated_clause_about_named_actors_is_an_event_even_without_a_trigger() {
+    let article = analyzed(
+        &[
+            "On 30 January, dozens of Belarusians stood in front of the court.",
+            "Dozens of Belarusians stood in front of the court again.",
+        ],
+        &[("Belarusians", "country:BY")],
+        Some(2016),
+    );
+    let events = extract_events(&article, &entities(), None);
+    assert_eq!(events.len(), 1, "{events:#?}");
+    assert_eq!(events[0].kind, EventKind::Other);
+    assert_eq!(events[0].when.start, d(2016, 1, 30));
+}
