@@ -32,6 +32,10 @@ pub struct ParseArgs {
     /// written without one.
     #[arg(long, value_parser = parse_published, value_name = "DATE")]
     pub published: Option<PartialDate>,
+    /// Where the document came from (its page URL), recorded on its articles. Only with a single
+    /// FILE; without it the file's path is recorded.
+    #[arg(long, value_name = "URI")]
+    pub source_uri: Option<String>,
 }
 
 /// Parses "YYYY-MM-DD", "YYYY-MM" or "YYYY" into a date of that precision.
@@ -79,6 +83,12 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 /// Parses every file; a file that cannot be read is reported on stderr and the others are still
 /// parsed. Fails (non-zero exit) when any file could not be read.
 pub fn run(args: ParseArgs) -> anyhow::Result<()> {
+    if args.source_uri.is_some() && args.files.len() > 1 {
+        bail!(
+            "--source-uri names one document's address, but {} files were given",
+            args.files.len()
+        );
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut failed = Vec::new();
@@ -91,7 +101,11 @@ pub fn run(args: ParseArgs) -> anyhow::Result<()> {
                 continue;
             }
         };
-        let response = parse_to_proto(&bytes, &path.display().to_string(), args.published);
+        let source_uri = match &args.source_uri {
+            Some(uri) => uri.clone(),
+            None => path.display().to_string(),
+        };
+        let response = parse_to_proto(&bytes, &source_uri, args.published);
         match args.format {
             OutputFormat::Json => {
                 let line =

@@ -104,3 +104,34 @@ fn a_malformed_published_date_is_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--published"));
 }
+
+#[test]
+fn source_uri_is_recorded_on_the_articles() {
+    let uri = "https://example.org/2015/12/20/digest/";
+    let out = binary()
+        .args(["parse", "--source-uri", uri])
+        .arg(seed_path("000_b0fa4eb77ff2d830.txt"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(value["articles"][0]["sourceUri"], uri);
+}
+
+#[test]
+fn source_uri_with_several_files_is_refused() {
+    let out = binary()
+        .args(["parse", "--source-uri", "https://example.org/a"])
+        .arg(seed_path("000_b0fa4eb77ff2d830.txt"))
+        .arg(seed_path("002_35d08d5ca100e3bb.txt"))
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--source-uri"), "{stderr}");
+}
