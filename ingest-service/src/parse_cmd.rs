@@ -32,8 +32,8 @@ pub struct ParseArgs {
     /// written without one.
     #[arg(long, value_parser = parse_published, value_name = "DATE")]
     pub published: Option<PartialDate>,
-    /// Where the document came from (its page URL), recorded on its articles. Only with a single
-    /// FILE; without it the file's path is recorded.
+    /// Where the document came from (its page URL), recorded on its articles; a date in it stands
+    /// in for --published. Only with a single FILE; without it the file's path is recorded.
     #[arg(long, value_name = "URI")]
     pub source_uri: Option<String>,
 }

@@ -8,7 +8,10 @@
 mod calendar;
 pub mod grammar;
 mod lexicon;
+mod source_uri;
 mod tokens;
+
+pub use source_uri::source_uri_date;
 
 use std::sync::LazyLock;
 

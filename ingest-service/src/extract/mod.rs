@@ -80,6 +80,11 @@ pub fn parse_document_timed(
     timings: &mut StageTimings,
 ) -> ParsedDocument {
     let mut diagnostics = Vec::new();
+    // A date in the page's address is the publisher's own: it stands in for a publication date
+    // not given with the input.
+    let published = input
+        .published
+        .or_else(|| dates::source_uri_date(input.source_uri));
 
     let clock = Instant::now();
     let decoded = normalize::decode(input.bytes);
@@ -151,7 +156,7 @@ pub fn parse_document_timed(
                 series: raw.series,
                 authors: raw.authors,
                 sections: raw.sections,
-                published: input.published.or(raw.published),
+                published: published.or(raw.published),
                 reference_year: None,
                 reference_year_source: model::YearSource::Unknown,
                 source_uri: input.source_uri.to_string(),
@@ -205,7 +210,7 @@ pub fn parse_document_timed(
     let mut events: Vec<Event> = Vec::new();
     for mut analyzed_article in analyzed {
         let clock = Instant::now();
-        let (year, source) = dates::reference_year(&analyzed_article.article.text, input.published);
+        let (year, source) = dates::reference_year(&analyzed_article.article.text, published);
         analyzed_article.article.reference_year = year;
         analyzed_article.article.reference_year_source = source;
         timings.dates += clock.elapsed();
@@ -214,7 +219,7 @@ pub fn parse_document_timed(
         events.extend(extract_article_events(
             &analyzed_article,
             &entities,
-            input.published,
+            published,
         ));
         timings.events += clock.elapsed();
         out_articles.push(analyzed_article.article);
