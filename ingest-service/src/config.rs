@@ -1,6 +1,10 @@
 //! Command-line flags (each with an environment variable) and the configurations built from them.
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -64,7 +68,8 @@ pub struct PublishArgs {
     #[arg(long, env = "NEWSLINE_MAX_DOCUMENT_BYTES", default_value_t = DEFAULT_MAX_DOCUMENT_BYTES)]
     pub max_document_bytes: usize,
     /// A file holding the query service's write token, sent with every publish stream (or the
-    /// token itself in NEWSLINE_QUERY_TOKEN); `serve` otherwise sends its own token, if any.
+    /// token itself in NEWSLINE_QUERY_TOKEN); without either, the shared token of --token-file
+    /// (NEWSLINE_TOKEN_FILE) or NEWSLINE_TOKEN is sent, if any.
     #[arg(long, env = "NEWSLINE_QUERY_TOKEN_FILE")]
     pub query_token_file: Option<PathBuf>,
     /// The certificate authority (PEM) to trust when --query-addr is an https:// address.
@@ -76,19 +81,34 @@ pub struct PublishArgs {
 }
 
 impl PublishArgs {
-    /// The publisher's settings; reads the query token (file or NEWSLINE_QUERY_TOKEN) and the
-    /// certificate authority, so it fails on an unreadable or empty one.
-    pub fn publisher_config(&self) -> anyhow::Result<PublisherConfig> {
+    /// The publisher's settings; reads the query token (file or NEWSLINE_QUERY_TOKEN, else the
+    /// `shared` token) and the certificate authority, so it fails on an unreadable or empty one.
+    pub fn publisher_config(
+        &self,
+        shared: Option<&SharedToken>,
+    ) -> anyhow::Result<PublisherConfig> {
         let mut config = PublisherConfig::new(self.query_addr.clone());
         config.max_in_flight = usize::from(self.max_in_flight);
         config.connect_timeout = Duration::from_millis(self.connect_timeout_ms.max(1));
         config.ack_timeout = Duration::from_millis(self.ack_timeout_ms.max(1));
         config.backoff_max = Duration::from_millis(self.retry_max_ms).max(config.backoff_initial);
-        config.token = Token::resolve(
+        let query_token = Token::resolve(
             self.query_token_file.as_deref(),
             QUERY_TOKEN_ENV,
             secret_from_env(QUERY_TOKEN_ENV).as_deref(),
         )?;
+        (config.token, config.token_origin) = match (query_token, shared) {
+            (Some(token), _) => (
+                Some(token),
+                Some(match self.query_token_file {
+                    Some(_) => "--query-token-file (NEWSLINE_QUERY_TOKEN_FILE)",
+                    None => QUERY_TOKEN_ENV,
+                }),
+            ),
+            // One shared secret is the common setup: the same token guards both services.
+            (None, Some(shared)) => (Some(shared.token.clone()), Some(shared.origin)),
+            (None, None) => (None, None),
+        };
         if let Some(ca) = &self.query_ca {
             config.tls = Some(newsline_security::client_tls(
                 ca,
@@ -96,6 +116,28 @@ impl PublishArgs {
             )?);
         }
         Ok(config)
+    }
+}
+
+/// The write token both services share, from `--token-file` or NEWSLINE_TOKEN.
+#[derive(Clone, Debug)]
+pub struct SharedToken {
+    pub token: Token,
+    /// Which of the two settings it came from, for messages.
+    pub origin: &'static str,
+}
+
+impl SharedToken {
+    /// The token of `file` or NEWSLINE_TOKEN; `None` when neither is set.
+    pub fn resolve(file: Option<&Path>) -> anyhow::Result<Option<SharedToken>> {
+        let token = Token::resolve(file, TOKEN_ENV, secret_from_env(TOKEN_ENV).as_deref())?;
+        Ok(token.map(|token| SharedToken {
+            token,
+            origin: match file {
+                Some(_) => "--token-file (NEWSLINE_TOKEN_FILE)",
+                None => TOKEN_ENV,
+            },
+        }))
     }
 }
 
@@ -157,6 +199,10 @@ pub struct IngestArgs {
     /// everything, in seconds.
     #[arg(long, env = "NEWSLINE_INGEST_DEADLINE_SECS", default_value_t = 120)]
     pub deadline_secs: u64,
+    /// A file holding the write token both services share (or the token itself in
+    /// NEWSLINE_TOKEN), sent to the query service when no query token is set, as `serve` does.
+    #[arg(long, env = "NEWSLINE_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
     #[command(flatten)]
     pub publish: PublishArgs,
     #[command(flatten)]
@@ -227,16 +273,9 @@ impl TryFrom<&ServeArgs> for ServeConfig {
 
     /// Reads the token and TLS files the flags name, so a bad one stops the start.
     fn try_from(args: &ServeArgs) -> anyhow::Result<Self> {
-        let token = Token::resolve(
-            args.token_file.as_deref(),
-            TOKEN_ENV,
-            secret_from_env(TOKEN_ENV).as_deref(),
-        )?;
-        let mut publisher = args.publish.publisher_config()?;
-        // One shared secret is the common setup: the same token guards both services.
-        if publisher.token.is_none() {
-            publisher.token = token.clone();
-        }
+        let shared = SharedToken::resolve(args.token_file.as_deref())?;
+        let publisher = args.publish.publisher_config(shared.as_ref())?;
+        let token = shared.map(|shared| shared.token);
         let tls = match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(key)) => {
                 Some(newsline_security::server_tls(cert, key).context("cannot set up TLS")?)

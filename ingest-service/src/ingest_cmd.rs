@@ -1,7 +1,9 @@
 //! `ingest-service ingest PATH...`: a one-shot load of files and folders into the query service.
 //!
 //! Shows a progress bar on a terminal and plain log lines otherwise, prints a summary, and succeeds
-//! only when the query service has acknowledged every batch before the deadline.
+//! only when the query service has acknowledged every batch before the deadline. A query service
+//! that refuses the token (or is no query service) stops the load at once: waiting out the
+//! deadline cannot help, and the message names the setting to fix.
 
 use std::{
     io::IsTerminal,
@@ -17,9 +19,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::IngestArgs,
+    config::{IngestArgs, SharedToken},
     ingest::{Content, Document, Ingestor, Parser},
-    publish::Publisher,
+    publish::{Publisher, Refusal},
     spool::Spool,
 };
 
@@ -36,12 +38,21 @@ pub struct Summary {
     pub unacknowledged: usize,
     /// Batches the query service refused as invalid.
     pub rejected: u64,
+    /// The query service refused the publisher itself (its token or address), which stopped the
+    /// load.
+    pub refused: Option<Refusal>,
+    /// Files left unread because the load stopped early.
+    pub not_read: usize,
 }
 
 impl Summary {
     /// Everything was ingested and acknowledged.
     pub fn complete(&self) -> bool {
-        self.failed.is_empty() && self.unacknowledged == 0 && self.rejected == 0
+        self.failed.is_empty()
+            && self.unacknowledged == 0
+            && self.rejected == 0
+            && self.refused.is_none()
+            && self.not_read == 0
     }
 }
 
@@ -100,8 +111,10 @@ pub async fn ingest(args: IngestArgs, parser: Parser) -> anyhow::Result<Summary>
             .with_context(|| format!("cannot open the spool in {}", spool_dir.display()))?,
     );
     let stop = CancellationToken::new();
-    let publisher_config = args.publish.publisher_config()?;
+    let shared_token = SharedToken::resolve(args.token_file.as_deref())?;
+    let publisher_config = args.publish.publisher_config(shared_token.as_ref())?;
     let query_addr = publisher_config.query_addr.clone();
+    let settings = publisher_config.clone();
     let (publisher, publisher_task) =
         Publisher::start(Arc::clone(&spool), publisher_config, stop.clone())?;
     let ingestor = Ingestor::new(
@@ -123,6 +136,7 @@ pub async fn ingest(args: IngestArgs, parser: Parser) -> anyhow::Result<Summary>
     });
 
     let mut summary = Summary::default();
+    let file_count = files.len();
     let parallel = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut results = futures::stream::iter(files)
         .map(|path| {
@@ -179,8 +193,12 @@ pub async fn ingest(args: IngestArgs, parser: Parser) -> anyhow::Result<Summary>
         if let Some(bar) = &progress {
             bar.inc(1);
         }
+        if publisher.status().refused.is_some() {
+            break;
+        }
     }
     drop(results);
+    summary.not_read = file_count - summary.documents - summary.failed.len();
 
     let deadline = Duration::from_secs(args.deadline_secs);
     let waiting = format!("waiting up to {deadline:?} for {query_addr} to acknowledge everything");
@@ -199,11 +217,21 @@ pub async fn ingest(args: IngestArgs, parser: Parser) -> anyhow::Result<Summary>
         Ok(status) | Err(status) => status,
     };
     summary.unacknowledged = status.pending;
+    summary.refused = status.refused;
 
     if status.pending == 0 && status.rejected == 0 {
         println!("{}; all acknowledged by {query_addr}", summary.line());
     } else {
         println!("{}; NOT all acknowledged", summary.line());
+    }
+    if let Some(refusal) = status.refused {
+        eprintln!("error: {}", refusal.hint(&settings));
+        if summary.not_read > 0 {
+            eprintln!(
+                "error: stopped at once; {} files were not read",
+                summary.not_read
+            );
+        }
     }
     if status.pending > 0 {
         // A temporary spool is kept too: the message tells how to deliver it later.
@@ -211,12 +239,22 @@ pub async fn ingest(args: IngestArgs, parser: Parser) -> anyhow::Result<Summary>
             Some(temporary) => temporary.keep(),
             None => spool_dir.clone(),
         };
-        eprintln!(
-            "error: {query_addr} did not acknowledge {} of the batches within {deadline:?} (is the query service running?); they are kept in {}: deliver them with `ingest-service serve --spool-dir {}` or retry the load",
-            status.pending,
-            kept.display(),
-            kept.display()
-        );
+        if status.refused.is_some() {
+            eprintln!(
+                "error: {} batches were not delivered; they are kept in {}: once the setting is fixed, deliver them with `ingest-service serve --spool-dir {}` or retry the load with `--spool-dir {}`",
+                status.pending,
+                kept.display(),
+                kept.display(),
+                kept.display()
+            );
+        } else {
+            eprintln!(
+                "error: {query_addr} did not acknowledge {} of the batches within {deadline:?} (is the query service running?); they are kept in {}: deliver them with `ingest-service serve --spool-dir {}` or retry the load",
+                status.pending,
+                kept.display(),
+                kept.display()
+            );
+        }
     }
     if status.rejected > 0 {
         eprintln!(

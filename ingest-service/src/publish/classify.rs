@@ -32,29 +32,32 @@ pub enum Refusal {
     NotASink,
 }
 
+/// Where the token sent to the query service may be set, in the order they are read.
+const TOKEN_SETTINGS: &str = "NEWSLINE_QUERY_TOKEN or --query-token-file \
+     (NEWSLINE_QUERY_TOKEN_FILE), or, when both services share one token, NEWSLINE_TOKEN or \
+     --token-file (NEWSLINE_TOKEN_FILE)";
+
 impl Refusal {
-    /// What to set, for a message to the user.
+    /// What is wrong and which setting fixes it, for a message to the user.
     pub fn hint(self, config: &PublisherConfig) -> String {
+        let addr = &config.query_addr;
+        let origin = config.token_origin.unwrap_or("the publisher's settings");
         match (self, &config.token) {
             (Refusal::Unauthenticated, None) => format!(
-                "{} wants a write token and none was sent: set NEWSLINE_QUERY_TOKEN, or \
-                 --query-token-file (NEWSLINE_QUERY_TOKEN_FILE), to the query service's write token",
-                config.query_addr
+                "{addr} wants a write token and none is set: set {TOKEN_SETTINGS} to the query \
+                 service's write token"
             ),
             (Refusal::Unauthenticated, Some(_)) => format!(
-                "{} does not accept the token sent: set NEWSLINE_QUERY_TOKEN, or \
-                 --query-token-file (NEWSLINE_QUERY_TOKEN_FILE), to the query service's write token",
-                config.query_addr
+                "{addr} does not accept the token from {origin}: set it to the query service's \
+                 write token (read from {TOKEN_SETTINGS})"
             ),
             (Refusal::PermissionDenied, _) => format!(
-                "{} does not let the token sent publish: set NEWSLINE_QUERY_TOKEN, or \
-                 --query-token-file (NEWSLINE_QUERY_TOKEN_FILE), to its write token, not a read token",
-                config.query_addr
+                "{addr} does not let the token from {origin} publish: set it to the query \
+                 service's write token, not a read token (read from {TOKEN_SETTINGS})"
             ),
             (Refusal::NotASink, _) => format!(
-                "{} does not serve newsline.v1.RecordSinkService: set --query-addr \
-                 (NEWSLINE_QUERY_ADDR) to the query service",
-                config.query_addr
+                "{addr} does not serve newsline.v1.RecordSinkService: set --query-addr \
+                 (NEWSLINE_QUERY_ADDR) to the query service"
             ),
         }
     }

@@ -85,6 +85,8 @@ pub struct PublisherConfig {
     pub idle_timeout: Duration,
     /// The query service's write token, sent with every stream.
     pub token: Option<Token>,
+    /// The setting the token came from, named when the query service refuses it.
+    pub token_origin: Option<&'static str>,
     /// TLS for an `https://` query address.
     pub tls: Option<ClientTlsConfig>,
 }
@@ -100,6 +102,7 @@ impl PublisherConfig {
             backoff_max: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(2),
             token: None,
+            token_origin: None,
             tls: None,
         }
     }
@@ -152,6 +155,9 @@ pub struct PublisherStatus {
     pub acknowledged: u64,
     /// Batches rejected since start.
     pub rejected: u64,
+    /// The query service refused this producer on the last attempt (a setting to fix, such as the
+    /// token); the batches stay spooled and are retried, in case it is fixed on that side.
+    pub refused: Option<Refusal>,
 }
 
 struct Submit {
@@ -241,14 +247,22 @@ impl Publisher {
         *self.status.borrow()
     }
 
-    /// Waits until every spooled batch is acknowledged; returns the last status either way.
+    /// Waits until every spooled batch is acknowledged; returns the last status either way. Gives
+    /// up early when the query service refuses this producer (`refused`), since waiting longer
+    /// with the same settings cannot help.
     pub async fn flush(&self, within: Duration) -> Result<PublisherStatus, PublisherStatus> {
         let mut status = self.status.clone();
-        let drained = timeout(within, status.wait_for(|s| s.pending == 0))
-            .await
-            .is_ok_and(|waited| waited.is_ok());
+        let _ = timeout(
+            within,
+            status.wait_for(|s| s.pending == 0 || s.refused.is_some()),
+        )
+        .await;
         let last = *status.borrow();
-        if drained { Ok(last) } else { Err(last) }
+        if last.pending == 0 {
+            Ok(last)
+        } else {
+            Err(last)
+        }
     }
 }
 
@@ -359,6 +373,8 @@ enum SessionEnd {
     /// No work for a while, or the handles are gone: closed on purpose.
     Idle,
     Failed(String),
+    /// The query service refuses this producer; the reason is the status it answered.
+    Refused(Refusal, String),
 }
 
 struct PublisherTask {
@@ -419,18 +435,25 @@ impl PublisherTask {
                 SessionEnd::Cancelled => break,
                 SessionEnd::Idle => {}
                 SessionEnd::Failed(reason) => {
-                    self.channel = None;
                     let delay = self.backoff.next_delay();
                     let pending = self.queue.len();
                     tracing::warn!(%reason, pending, retry_in_ms = delay.as_millis() as u64, query_addr = %self.config.query_addr, "query service unavailable; batches stay spooled");
-                    for entry in self.queue.values_mut() {
-                        entry.notify(&Delivery::Spooled);
+                    if !self.retry_after(delay, None).await {
+                        break;
                     }
-                    self.status.send_modify(|s| {
-                        s.connected = false;
-                        s.unavailable = true;
-                    });
-                    if !self.wait_before_retry(delay).await {
+                }
+                SessionEnd::Refused(refusal, reason) => {
+                    let delay = self.backoff.next_delay();
+                    let pending = self.queue.len();
+                    // Said once when it starts (or changes): it lasts until someone fixes a
+                    // setting, and a line per retry would bury everything else.
+                    if self.status.borrow().refused != Some(refusal) {
+                        let hint = refusal.hint(&self.config);
+                        tracing::error!(%reason, pending, query_addr = %self.config.query_addr, "the query service refuses this producer: {hint}; batches stay spooled and are retried");
+                    } else {
+                        tracing::debug!(%reason, pending, retry_in_ms = delay.as_millis() as u64, "still refused");
+                    }
+                    if !self.retry_after(delay, Some(refusal)).await {
                         break;
                     }
                 }
@@ -441,6 +464,22 @@ impl PublisherTask {
             pending = self.queue.len(),
             "publisher stopped; unacknowledged batches stay in the spool"
         );
+    }
+
+    /// Records a failed attempt (`refused` says whether the query service refused this
+    /// producer), tells the waiting submitters their batches are spooled, and waits `delay`;
+    /// false when cancelled.
+    async fn retry_after(&mut self, delay: Duration, refused: Option<Refusal>) -> bool {
+        self.channel = None;
+        for entry in self.queue.values_mut() {
+            entry.notify(&Delivery::Spooled);
+        }
+        self.status.send_modify(|s| {
+            s.connected = false;
+            s.unavailable = true;
+            s.refused = refused;
+        });
+        self.wait_before_retry(delay).await
     }
 
     /// Sleeps for `delay` while still accepting submissions; false when cancelled.
@@ -752,10 +791,14 @@ impl PublisherTask {
         );
         entry.notify(&Delivery::Acknowledged);
         self.backoff.reset();
+        if self.status.borrow().refused.is_some() {
+            tracing::info!(query_addr = %self.config.query_addr, "the query service accepts this producer again");
+        }
         self.status.send_modify(|s| {
             s.pending = self.queue.len();
             s.acknowledged += 1;
             s.unavailable = false;
+            s.refused = None;
         });
     }
 
@@ -776,12 +819,10 @@ impl PublisherTask {
                     status.message()
                 )),
             },
-            Action::Refused(refusal) => SessionEnd::Failed(format!(
-                "Publish failed with {:?}: {} ({})",
-                status.code(),
-                status.message(),
-                refusal.hint(&self.config)
-            )),
+            Action::Refused(refusal) => SessionEnd::Refused(
+                refusal,
+                format!("{:?}: {}", status.code(), status.message()),
+            ),
             Action::Retry => SessionEnd::Failed(format!(
                 "Publish failed with {:?}: {}",
                 status.code(),

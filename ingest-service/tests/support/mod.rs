@@ -246,3 +246,17 @@ pub fn spooled_batches(spool: &Path) -> usize {
         })
         .unwrap_or(0)
 }
+
+/// A query service with `config` (for example a write token) on 127.0.0.1:0.
+pub async fn start_query_with(config: newsline_query::Config) -> Running {
+    let listener = listener("127.0.0.1:0").await;
+    let addr = listener.local_addr().unwrap();
+    let (stop, shutdown) = shutdown_pair();
+    let task = tokio::spawn(newsline_query::run_with(config, listener, shutdown));
+    wait_serving(addr).await;
+    Running {
+        addr,
+        stop: Some(stop),
+        task,
+    }
+}
