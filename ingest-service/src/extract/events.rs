@@ -1,28 +1,39 @@
 //! Events: the dated happenings of an article, one per distinct happening, each with its kind,
 //! date range, participants and their roles, location, sentence, and trade amounts.
 //!
-//! Per sentence: dates (see `dates`), trigger phrases (`data/event_triggers.tsv`) and amounts.
-//! The kinds found are combined by the annotation conventions: a meeting during a visit is the
-//! visit; an agreement signed on a visit and a multilateral gathering a minister travelled to get
-//! their own events; every trade figure is an event of its own.
+//! Per sentence (candidate detection, here): dates (see `dates`), trigger phrases and verbs
+//! (`lexicon`), actors and amounts. A clause with a happening's date and a named actor is a
+//! candidate; `classify` gives its kinds, `participants` its actors' roles and place, `dating`
+//! its date, and `merge` keeps one event per distinct happening. The kinds found are combined by
+//! the annotation conventions: a meeting during a visit is the visit; an agreement signed on a
+//! visit and a multilateral gathering a minister travelled to get their own events; every trade
+//! figure is an event of its own.
 
+mod classify;
+mod dating;
 mod lexicon;
+mod merge;
+mod participants;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
-use lexicon::{CUES, CueClass, Hit, TRIGGERS, TriggerKind, TriggerRole};
+use classify::{combine_kinds, organisation_trigger, passive};
+use dating::{amount_date, dateline, event_date, iso_date_prefix};
+use lexicon::{CHANGE_WORDS, CUES, CueClass, Hit, PRONOUNS, TRIGGERS, TriggerKind, TriggerRole};
+use merge::same_happening;
+use participants::{Actor, Context, Participants, place, role_for};
 
 use super::amounts::{FoundAmount, find_amounts};
 use super::dates::{
-    DateCue, DateMention, DateResolver, ScannedDates, date_line, date_line_scanned,
-    latest_reported, page_date, reference_year, scan,
+    DateCue, DateResolver, ScannedDates, date_line, date_line_scanned, latest_reported, page_date,
+    reference_year, scan,
 };
 use super::model::{
-    AnalyzedArticle, DateRange, Entity, EntityKind, Event, EventKind, Mention, PartialDate,
-    Participant, ParticipantRole, Span, TradeMetric, YearSource,
+    AnalyzedArticle, DateRange, Entity, EntityKind, Event, EventKind, PartialDate, Participant,
+    ParticipantRole, Span, TradeMetric, YearSource,
 };
 
 type Trigger = Hit<(TriggerKind, TriggerRole)>;
@@ -41,16 +52,6 @@ struct Previous {
     people: Vec<String>,
     /// Byte offset just past it, to see whether the next sentence starts a new paragraph.
     end: usize,
-}
-
-/// An entity mention of the sentence: byte offset in the sentence, the entity, and the country
-/// it acts for (its own, a person's or a city's).
-#[derive(Clone, Copy)]
-struct Actor<'a> {
-    start: usize,
-    end: usize,
-    entity: &'a Entity,
-    country: Option<&'a Entity>,
 }
 
 /// `event:` and 16 hex digits of a SHA-256 of the article id, kind, date and sentence offsets.
@@ -95,389 +96,6 @@ impl CharCounter<'_> {
         self.byte = byte;
         self.chars
     }
-}
-
-/// Which kind is the main happening when a sentence has triggers of several kinds.
-fn kind_priority(kind: EventKind) -> u8 {
-    match kind {
-        EventKind::Sanction => 0,
-        EventKind::Legal => 1,
-        EventKind::Vote => 2,
-        EventKind::Other => 3,
-        EventKind::Visit => 4,
-        EventKind::Conference => 5,
-        EventKind::Meeting => 6,
-        EventKind::Agreement => 7,
-        EventKind::Statement => 8,
-        EventKind::Trade => 9,
-    }
-}
-
-/// The event kinds a sentence's triggers stand for with the trigger of each: first the main
-/// one, then those that get an event of their own beside it.
-fn combine_kinds(triggers: &[Trigger], actors: &[Actor<'_>]) -> Vec<(EventKind, Trigger)> {
-    let mut first_of: BTreeMap<u8, (EventKind, Trigger)> = BTreeMap::new();
-    let mut postponed = None;
-    // "extended the restrictions", "lifted sanctions": a change of a measure is a sanction.
-    let measure = triggers.iter().any(|t| {
-        matches!(
-            t.value.0,
-            TriggerKind::Restriction | TriggerKind::Event(EventKind::Sanction)
-        )
-    });
-    for t in triggers {
-        match t.value.0 {
-            TriggerKind::Event(kind) => {
-                first_of.entry(kind_priority(kind)).or_insert((kind, *t));
-            }
-            TriggerKind::Change if measure => {
-                first_of
-                    .entry(kind_priority(EventKind::Sanction))
-                    .or_insert((EventKind::Sanction, *t));
-            }
-            TriggerKind::Postponed => postponed = postponed.or(Some(*t)),
-            TriggerKind::Trade(_)
-            | TriggerKind::Happened
-            | TriggerKind::Change
-            | TriggerKind::Restriction => {}
-        }
-    }
-    if let Some(t) = postponed {
-        // A postponed visit or meeting did not happen: one `other` row.
-        return vec![(EventKind::Other, t)];
-    }
-    let has = |k: EventKind| first_of.get(&kind_priority(k)).copied();
-    let Some(&(mut main, mut main_trigger)) = first_of.values().next() else {
-        let happened = triggers.iter().find(|t| t.value.0 == TriggerKind::Happened);
-        return happened
-            .map(|t| vec![(EventKind::Other, *t)])
-            .unwrap_or_default();
-    };
-    // "…, the minister said following a joint meeting": the saying is the happening.
-    if main == EventKind::Meeting
-        && main_trigger.value.1 == TriggerRole::MetNoun
-        && let Some(s) = has(EventKind::Statement).filter(|s| s.1.value.1 == TriggerRole::Speaker)
-    {
-        (main, main_trigger) = s;
-    }
-    // "In Tajikistan for a regional conference, X met Y": the verb tells the happening, the
-    // gathering only why X was there.
-    let first_actor = actors
-        .iter()
-        .find(|a| a.entity.kind == EntityKind::Person)
-        .map(|a| a.start);
-    if main == EventKind::Conference
-        && main_trigger.value.1 == TriggerRole::Noun
-        && first_actor.is_some_and(|at| main_trigger.start < at)
-        && let Some(m) = has(EventKind::Meeting).filter(|m| m.1.value.1 == TriggerRole::Met)
-    {
-        (main, main_trigger) = m;
-    }
-    let mut kinds = vec![(main, main_trigger)];
-    if main != EventKind::Agreement
-        && let Some(a) = has(EventKind::Agreement)
-    {
-        kinds.push(a);
-    }
-    match main {
-        EventKind::Visit => {
-            // The gathering a minister travelled to gets its own row when an organisation holds it.
-            if let Some(c) = has(EventKind::Conference) {
-                let held_by_organisation = actors
-                    .iter()
-                    .any(|a| a.end > c.1.start && a.entity.kind == EntityKind::Organization);
-                if held_by_organisation {
-                    kinds.push(c);
-                }
-            }
-        }
-        EventKind::Conference => {
-            if let Some(s) = has(EventKind::Statement) {
-                kinds.push(s);
-            }
-        }
-        _ => {}
-    }
-    kinds
-}
-
-fn role_for(kind: EventKind, trigger_role: TriggerRole, before_trigger: bool) -> ParticipantRole {
-    use ParticipantRole::*;
-    match (kind, trigger_role) {
-        (EventKind::Visit, _) => {
-            if before_trigger {
-                Guest
-            } else {
-                Host
-            }
-        }
-        (EventKind::Meeting, TriggerRole::HostSubject) => {
-            if before_trigger {
-                Host
-            } else {
-                Guest
-            }
-        }
-        (EventKind::Sanction | EventKind::Legal, _) if !before_trigger => Target,
-        (EventKind::Sanction | EventKind::Legal | EventKind::Other | EventKind::Statement, _) => {
-            Unspecified
-        }
-        _ => Party,
-    }
-}
-
-struct Context<'a> {
-    article: &'a AnalyzedArticle,
-    entities: &'a BTreeMap<String, Entity>,
-}
-
-impl<'a> Context<'a> {
-    fn mentions_in(&self, span: Span) -> &'a [Mention] {
-        let mentions = &self.article.mentions;
-        let from = mentions.partition_point(|m| m.span.start < span.start);
-        let to = mentions.partition_point(|m| m.span.start < span.end);
-        &mentions[from..to.max(from)]
-    }
-
-    fn country(&self, code: Option<&str>) -> Option<&'a Entity> {
-        self.entities.get(&format!("country:{}", code?))
-    }
-
-    /// The actors of a sentence. A person without a known country takes the one named right
-    /// before ("Serbian president Tomislav Nikolic") or in an apposition after ("Igor Dodon, the
-    /// President of Moldova").
-    fn actors(&self, span: Span) -> Vec<Actor<'a>> {
-        let text = &self.article.article.text;
-        let mentions: Vec<(&Mention, &Entity)> = self
-            .mentions_in(span)
-            .iter()
-            .filter_map(|m| Some((m, self.entities.get(&m.entity_id)?)))
-            .collect();
-        let mut actors = Vec::with_capacity(mentions.len());
-        for (i, &(m, entity)) in mentions.iter().enumerate() {
-            let own = match entity.kind {
-                EntityKind::Country => Some(entity),
-                _ => self.country(entity.country_code.as_deref()),
-            };
-            let country = own.or_else(|| {
-                if entity.kind != EntityKind::Person {
-                    return None;
-                }
-                let before = i
-                    .checked_sub(1)
-                    .and_then(|j| mentions.get(j))
-                    .filter(|(b, e)| {
-                        e.kind == EntityKind::Country
-                            && text.get(b.span.end..m.span.start).is_some_and(|gap| {
-                                gap.len() <= 40
-                                    && !gap.contains([',', '.', ';', '(', ')'])
-                                    && gap.split_whitespace().count() <= 4
-                            })
-                    });
-                let after = mentions.get(i + 1).filter(|(a, e)| {
-                    e.kind == EntityKind::Country
-                        && text.get(m.span.end..a.span.start).is_some_and(|gap| {
-                            gap.len() <= 40 && gap.starts_with(',') && gap.ends_with(" of ")
-                        })
-                });
-                before.or(after).map(|(_, e)| *e)
-            });
-            actors.push(Actor {
-                start: m.span.start - span.start,
-                end: m.span.end - span.start,
-                entity,
-                country,
-            });
-        }
-        actors
-    }
-
-    /// People and countries named in the two sentences before `index`, nearest first, for a
-    /// sentence that names no one ("the two leaders", "the heads of state").
-    fn recent_actors(&self, index: usize) -> Vec<Actor<'a>> {
-        let mut found: Vec<Actor<'a>> = Vec::new();
-        for span in self.article.sentences[..index].iter().rev().take(2) {
-            for a in self.actors(*span).into_iter().rev() {
-                if matches!(a.entity.kind, EntityKind::Person | EntityKind::Country)
-                    && !found.iter().any(|f| f.entity.id == a.entity.id)
-                {
-                    found.push(Actor {
-                        start: 0,
-                        end: 0,
-                        ..a
-                    });
-                }
-            }
-        }
-        found.truncate(4);
-        found
-    }
-
-    /// Countries named in the few sentences before `index`, nearest first: the parties of a
-    /// trade figure whose sentence names fewer than two.
-    fn recent_countries(&self, index: usize, wanted: usize) -> Vec<&'a Entity> {
-        let mut found: Vec<&Entity> = Vec::new();
-        for span in self.article.sentences[..index].iter().rev().take(6) {
-            for a in self.actors(*span).into_iter().rev() {
-                if let Some(c) = a.country
-                    && !found.iter().any(|f| f.id == c.id)
-                {
-                    found.push(c);
-                }
-            }
-            if found.len() >= wanted {
-                break;
-            }
-        }
-        found
-    }
-}
-
-#[derive(Default)]
-struct Participants {
-    list: Vec<Participant>,
-}
-
-impl Participants {
-    fn add(&mut self, entity: &Entity, role: ParticipantRole) {
-        if let Some(existing) = self.list.iter_mut().find(|p| p.entity_id == entity.id) {
-            if existing.role == ParticipantRole::Unspecified {
-                existing.role = role;
-            }
-            return;
-        }
-        self.list.push(Participant {
-            entity_id: entity.id.clone(),
-            name: entity.name.clone(),
-            role,
-        });
-    }
-
-    fn countries(&self) -> usize {
-        self.list
-            .iter()
-            .filter(|p| p.entity_id.starts_with("country:"))
-            .count()
-    }
-
-    /// People first, then the rest, each in order of appearance.
-    fn finish(self, entities: &BTreeMap<String, Entity>) -> Vec<Participant> {
-        let (mut people, rest): (Vec<_>, Vec<_>) = self.list.into_iter().partition(|p| {
-            entities
-                .get(&p.entity_id)
-                .is_some_and(|e| e.kind == EntityKind::Person)
-        });
-        people.extend(rest);
-        people
-    }
-}
-
-/// The date of a happening among the sentence's dates: the first that tells when something
-/// happened ("on 9 June", not "since 2009", "up to 2025" or "over 2015").
-fn event_date(dates: &[DateMention], planned: bool) -> Option<&DateMention> {
-    dates
-        .iter()
-        .find(|d| d.cue == DateCue::Plain || (planned && d.cue == DateCue::By))
-}
-
-/// The period of a trade figure: the date right after it ("$245m in 2014"), else the nearest
-/// before ("In 2014, exports were worth $318m"), else the nearest after. Moments of writing
-/// ("today") are not periods.
-fn amount_date<'d>(dates: &'d [DateMention], amount: &FoundAmount) -> Option<&'d DateMention> {
-    let usable = |d: &&DateMention| d.cue == DateCue::Plain && !d.deictic;
-    // Dates are in text order: look only around the amount.
-    let after = dates.partition_point(|d| d.start < amount.end);
-    let next = dates[after..].iter().find(usable);
-    next.filter(|d| d.start - amount.end <= 12)
-        .or_else(|| {
-            dates[..after]
-                .iter()
-                .rev()
-                .filter(|d| d.end <= amount.start)
-                .find(usable)
-        })
-        .or(next)
-}
-
-/// A dateline at the start of a sentence ("MINSK, February 4. /TASS/. …", "MINSK, 21 April
-/// (BelTA) - …"): its date, and where the rest of the sentence begins.
-fn dateline(sentence: &str) -> Option<(PartialDate, usize)> {
-    let comma = sentence.find(',')?;
-    let place = &sentence[..comma];
-    if place.is_empty()
-        || place.len() > 40
-        || place.chars().any(char::is_lowercase)
-        || !place.chars().any(char::is_alphabetic)
-    {
-        return None;
-    }
-    let rest = &sentence[comma..];
-    let cut = [". ", " (", " - ", " – ", " — "]
-        .iter()
-        .filter_map(|sep| rest.find(sep).map(|i| i + sep.len().min(1)))
-        .min()
-        .unwrap_or(rest.len());
-    let date = date_line(&sentence[..comma + cut])?;
-    // Skip the agency tag that follows: "/TASS/.", "(BelTA) -".
-    let mut end = comma + cut;
-    let tail = &sentence[end..];
-    let tag_len = tail.len()
-        - tail
-            .trim_start_matches(|c: char| {
-                c.is_whitespace() || c == '.' || c == '-' || c == '–' || c == '—'
-            })
-            .len();
-    end += tag_len;
-    let tail = &sentence[end..];
-    if let Some(stripped) = tail
-        .strip_prefix("/TASS/")
-        .or_else(|| tail.strip_prefix("(BelTA)"))
-    {
-        end = sentence.len() - stripped.len();
-        let after = &sentence[end..];
-        end += after.len()
-            - after
-                .trim_start_matches(|c: char| {
-                    c.is_whitespace() || c == '.' || c == '-' || c == '–' || c == '—'
-                })
-                .len();
-    }
-    Some((date, end))
-}
-
-/// news.by's " date 2019-12-13" prefix, which runs into the first sentence: its length.
-fn iso_date_prefix(sentence: &str) -> usize {
-    let trimmed = sentence.trim_start();
-    let Some(rest) = trimmed.strip_prefix("date ") else {
-        return 0;
-    };
-    let b = rest.as_bytes();
-    let iso = b.len() >= 10
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && b[4] == b'-'
-        && b[5..7].iter().all(u8::is_ascii_digit)
-        && b[7] == b'-'
-        && b[8..10].iter().all(u8::is_ascii_digit);
-    if !iso {
-        return 0;
-    }
-    let consumed = sentence.len() - rest.len() + 10;
-    consumed + sentence[consumed..].len() - sentence[consumed..].trim_start().len()
-}
-
-/// A speech verb in the passive ("was told about") does not make its subject a speaker.
-fn passive(sentence: &str, trigger: &Trigger) -> bool {
-    trigger.value.1 == TriggerRole::Speaker
-        && sentence[..trigger.start]
-            .trim_end()
-            .rsplit(char::is_whitespace)
-            .next()
-            .is_some_and(|w| {
-                matches!(
-                    w.to_ascii_lowercase().as_str(),
-                    "was" | "were" | "is" | "are" | "been" | "be" | "being"
-                )
-            })
 }
 
 /// The dated events of one analysed article. `entities` holds every entity of the document by id.
@@ -716,7 +334,7 @@ pub fn extract_events_in_year(
         if trade_word
             && amounts.is_empty()
             && (sentence.contains('%') || sentence.contains(" percent"))
-            && CHANGE_VERBS.iter().any(|v| sentence.contains(v))
+            && CHANGE_WORDS.iter().any(|v| sentence.contains(v.as_str()))
         {
             // "The economic statistics of the beginning of the year are encouraging. The volume
             // was increased by 15%."
@@ -797,7 +415,7 @@ pub fn extract_events_in_year(
                             })
                             && sentence[..trigger_at]
                                 .split(|c: char| !c.is_alphabetic())
-                                .any(|w| matches!(w, "he" | "she" | "He" | "She"))
+                                .any(|w| PRONOUNS.iter().any(|p| p == w))
                     }
                     // Someone named, or "he"/"she", must be the one speaking.
                     EventKind::Statement => {
@@ -806,7 +424,7 @@ pub fn extract_events_in_year(
                             .any(|a| a.entity.kind == EntityKind::Person && a.start < trigger_at)
                             || sentence[..trigger_at]
                                 .split(|c: char| !c.is_alphabetic())
-                                .any(|w| matches!(w, "he" | "she" | "He" | "She"))
+                                .any(|w| PRONOUNS.iter().any(|p| p == w))
                     }
                     _ => false,
                 };
@@ -973,145 +591,6 @@ pub fn extract_events_in_year(
         };
     }
     events
-}
-
-/// The same happening told twice: a teaser repeated in the body, a quote repeating a figure, or
-/// the talks of a visit told again ("During his visit to Hanoi, Lukashenka met …").
-fn same_happening(a: &Event, b: &Event, entities: &BTreeMap<String, Entity>) -> bool {
-    if a.kind != b.kind || a.when.start != b.when.start || a.when.end != b.when.end {
-        return false;
-    }
-    if a.kind == EventKind::Trade {
-        let values = |e: &Event| {
-            e.amounts
-                .iter()
-                .map(|x| (x.value, x.currency.clone()))
-                .collect::<Vec<_>>()
-        };
-        return values(a) == values(b);
-    }
-    let people = |e: &Event| -> BTreeSet<String> {
-        e.participants
-            .iter()
-            .filter(|p| {
-                entities
-                    .get(&p.entity_id)
-                    .is_some_and(|x| x.kind == EntityKind::Person)
-            })
-            .map(|p| p.entity_id.clone())
-            .collect()
-    };
-    let organisations = |e: &Event| -> BTreeSet<String> {
-        e.participants
-            .iter()
-            .filter(|p| p.entity_id.starts_with("organization:"))
-            .map(|p| p.entity_id.clone())
-            .collect()
-    };
-    let (people_a, people_b) = (people(a), people(b));
-    // A minister meeting one counterpart after another holds several meetings the same day.
-    let same_people = if a.kind == EventKind::Meeting {
-        !people_a.is_empty()
-            && !people_b.is_empty()
-            && (people_a.is_subset(&people_b) || people_b.is_subset(&people_a))
-    } else {
-        !people_a.is_disjoint(&people_b)
-    };
-    a.sentence == b.sentence
-        || same_people
-        // A one-off told once without names and once with them ("a businessman" / "Siarhej
-        // Stoliaraŭ").
-        || (matches!(a.kind, EventKind::Legal | EventKind::Sanction | EventKind::Vote | EventKind::Other)
-            && people_a.is_empty() != people_b.is_empty())
-        || (a.kind == EventKind::Conference && !organisations(a).is_disjoint(&organisations(b)))
-}
-
-/// Where a happening took place: the city the sentence puts it in ("in Ashgabat", "at the
-/// Minsk forum", "went to Prague"), not one it starts from ("From Madrid", "On his way back to
-/// Minsk").
-fn place<'a>(sentence: &str, actors: &[Actor<'a>]) -> Option<&'a Entity> {
-    actors
-        .iter()
-        .filter(|a| a.entity.kind == EntityKind::City)
-        .filter_map(|a| {
-            let before = sentence[..a.start.min(sentence.len())]
-                .trim_end()
-                .to_ascii_lowercase();
-            let word = before
-                .rsplit(|c: char| !c.is_alphabetic())
-                .next()
-                .unwrap_or("");
-            let score = if before.ends_with("back to") || before.ends_with("way to") {
-                return None;
-            } else {
-                match word {
-                    "in" | "at" => 3,
-                    "to" => 2,
-                    "from" | "via" => return None,
-                    _ => 1,
-                }
-            };
-            Some((score, a))
-        })
-        .max_by_key(|(score, a)| (*score, std::cmp::Reverse(a.start)))
-        .map(|(_, a)| a.entity)
-}
-
-/// Words of a change in a figure, for trade figures given only as a percentage.
-const CHANGE_VERBS: &[&str] = &[
-    "increased",
-    "decreased",
-    "grew",
-    "rose",
-    "fell",
-    "dropped",
-    "declined",
-    "up by",
-    "down by",
-];
-
-/// A trigger inside an organisation's name ("OSCE Parliamentary Assembly", "United States
-/// Congress") names the body, not a happening, unless the body's gathering is what is spoken of
-/// ("a meeting of the OSCE Ministerial Council"). A meeting held by an organisation ("a UN
-/// meeting") is a multilateral gathering.
-fn organisation_trigger(
-    sentence: &str,
-    trigger: Trigger,
-    context: &Context<'_>,
-    offset: usize,
-) -> Option<Trigger> {
-    // Mentions do not overlap: only the last one starting before the trigger can hold it or
-    // stand right before it.
-    let before = context.mentions_in(Span {
-        start: offset,
-        end: offset + trigger.start + 1,
-    });
-    let Some(m) = before.last().filter(|m| m.kind == EntityKind::Organization) else {
-        return Some(trigger);
-    };
-    let (start, end) = (m.span.start - offset, m.span.end - offset);
-    // Overlapping the name at all: part of the name.
-    if trigger.start < end {
-        let mut from = start.saturating_sub(24);
-        while !sentence.is_char_boundary(from) {
-            from -= 1;
-        }
-        let gathering = sentence[from..start].trim_end().to_ascii_lowercase();
-        let of_gathering = ["meeting of", "session of", "summit of"]
-            .iter()
-            .any(|p| gathering.ends_with(p) || gathering.ends_with(&format!("{p} the")));
-        let conference = trigger.value.0 == TriggerKind::Event(EventKind::Conference);
-        return (conference && of_gathering).then_some(trigger);
-    }
-    if sentence[end..trigger.start].trim().is_empty()
-        && trigger.value == (TriggerKind::Event(EventKind::Meeting), TriggerRole::MetNoun)
-    {
-        return Some(Hit {
-            value: (TriggerKind::Event(EventKind::Conference), TriggerRole::Noun),
-            ..trigger
-        });
-    }
-    Some(trigger)
 }
 
 #[cfg(test)]

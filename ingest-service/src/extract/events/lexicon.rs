@@ -256,6 +256,19 @@ pub static TRIGGERS: LazyLock<PhraseSet<(TriggerKind, TriggerRole)>> = LazyLock:
     )
 });
 
+fn word_list(text: &str) -> Vec<String> {
+    data_lines(text).map(|l| l.trim().to_string()).collect()
+}
+
+/// Words of a change in a figure ("rose", "down by"), for trade figures given only as a
+/// percentage; matched as substrings.
+pub static CHANGE_WORDS: LazyLock<Vec<String>> =
+    LazyLock::new(|| word_list(include_str!("../../../data/event_change_words.txt")));
+
+/// Personal pronouns that stand for the person of the sentence before ("She also received …").
+pub static PRONOUNS: LazyLock<Vec<String>> =
+    LazyLock::new(|| word_list(include_str!("../../../data/event_pronouns.txt")));
+
 pub static CUES: LazyLock<PhraseSet<CueClass>> =
     LazyLock::new(|| parse_cues(include_str!("../../../data/event_cues.tsv")));
 

@@ -1,7 +1,7 @@
 //! Event extraction on real sentences from the seed pages, with hand-made entity mentions.
 
 use super::*;
-use crate::extract::model::{Article, YearSource};
+use crate::extract::model::{Article, Mention, YearSource};
 
 pub(crate) fn entity(id: &str, kind: EntityKind, name: &str, country: Option<&str>) -> Entity {
     Entity {
