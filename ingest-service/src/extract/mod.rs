@@ -210,7 +210,11 @@ pub fn parse_document_timed(
     let mut events: Vec<Event> = Vec::new();
     for mut analyzed_article in analyzed {
         let clock = Instant::now();
-        let (year, source) = dates::reference_year(&analyzed_article.article.text, published);
+        let (year, source) = dates::document_year(
+            &analyzed_article.article.title,
+            &analyzed_article.article.text,
+            published,
+        );
         analyzed_article.article.reference_year = year;
         analyzed_article.article.reference_year_source = source;
         timings.dates += clock.elapsed();

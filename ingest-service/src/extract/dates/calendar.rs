@@ -38,6 +38,45 @@ pub fn weekend(year: u16, month: u8, last: bool) -> Option<(NaiveDate, NaiveDate
     Some((sat, sat.succ_opt()?))
 }
 
+pub fn partial(d: NaiveDate) -> PartialDate {
+    PartialDate {
+        year: d.year() as u16,
+        month: d.month() as u8,
+        day: d.day() as u8,
+    }
+}
+
+pub fn month_of(d: PartialDate) -> PartialDate {
+    PartialDate { day: 0, ..d }
+}
+
+pub fn year_of(year: u16) -> PartialDate {
+    PartialDate {
+        year,
+        month: 0,
+        day: 0,
+    }
+}
+
+pub fn naive(d: PartialDate) -> Option<NaiveDate> {
+    if d.year == 0 || d.month == 0 || d.day == 0 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+}
+
+/// A day date must exist; with an unknown year, February 29 is allowed.
+pub fn valid(d: PartialDate) -> bool {
+    if d.month > 12 || (d.month == 0 && d.day != 0) {
+        return false;
+    }
+    if d.day == 0 {
+        return true;
+    }
+    let year = if d.year == 0 { 2000 } else { i32::from(d.year) };
+    NaiveDate::from_ymd_opt(year, u32::from(d.month), u32::from(d.day)).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

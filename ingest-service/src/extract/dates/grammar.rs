@@ -44,6 +44,12 @@ pub enum Raw {
     Anaphor(AnaphorMode),
     /// "on his third day in Ashgabat".
     NthDay(u32),
+    /// "last September" (-1), "this June" (0), "next March" (+1): the month named, in the
+    /// year the article's date puts it.
+    MonthOfNow {
+        month: u8,
+        offset: i32,
+    },
     /// "today" (0), "yesterday" (-1), "tomorrow" (+1).
     RelativeDay(i32),
     /// "the next day" (+1), "the day before" (-1): from the previous date, else from today.
@@ -450,8 +456,21 @@ impl<'a> Matcher<'a> {
                     "next" => 1,
                     _ => 0,
                 };
+                // "last September", "this June": not "last 5 May" or "this May 2020".
+                if matches!(w, "this" | "last" | "next")
+                    && let Some(m) = month(self.at(i + 1))
+                    && day(self.at(i + 2)).is_none()
+                    && year(self.at(i + 2)).is_none()
+                {
+                    return Some((Raw::MonthOfNow { month: m, offset }, i + 2));
+                }
                 match self.word(i + 1) {
                     Some("year") => return Some((Raw::RelativeYear(offset), i + 2)),
+                    // "this morning", "last night": parts of the article's day, or the day before.
+                    Some("morning" | "afternoon" | "evening") if w == "this" => {
+                        return Some((Raw::RelativeDay(0), i + 2));
+                    }
+                    Some("night") if w == "last" => return Some((Raw::RelativeDay(-1), i + 2)),
                     Some("month") if w != "outgoing" => {
                         return Some((Raw::RelativeMonth(offset), i + 2));
                     }

@@ -4,7 +4,7 @@
 //! stronger evidence than a stamp in the page's chrome or the years the text mentions.
 
 use super::super::model::PartialDate;
-use super::valid;
+use super::calendar::valid;
 
 /// Years outside this range in a path are ids or counters, not dates.
 const YEARS: std::ops::RangeInclusive<u16> = 1990..=2100;

@@ -1,6 +1,7 @@
 //! Date resolution on real sentences from the seed and dev pages.
 
 use super::*;
+use crate::extract::model::{PartialDate, YearSource};
 
 fn d(year: u16, month: u8, day: u8) -> PartialDate {
     PartialDate { year, month, day }
@@ -556,4 +557,111 @@ fn pathological_input_stays_linear() {
         reference_year(&"1".repeat(1_000_000), None),
         (None, YearSource::Unknown)
     );
+}
+
+#[test]
+fn stamps_with_weekdays_labels_and_glued_clocks_are_date_lines() {
+    assert_eq!(date_line("Sunday 4 November 2018"), Some(d(2018, 11, 4)));
+    assert_eq!(date_line("Wednesday, July 11, 2018"), Some(d(2018, 7, 11)));
+    assert_eq!(
+        date_line("Publishing date: 26 April 2015"),
+        Some(d(2015, 4, 26))
+    );
+    assert_eq!(date_line("Posted on 4 May 2021"), Some(d(2021, 5, 4)));
+    assert_eq!(date_line("26 November 202018:51"), Some(d(2020, 11, 26)));
+    // Chrome is not the page's date.
+    assert_eq!(date_line("Updated at 17:19, 7 January 2021"), None);
+    assert_eq!(
+        date_line("Sunday 4 November 2018 he left for Guinea."),
+        None
+    );
+}
+
+#[test]
+fn a_header_today_loses_to_the_stamp_on_the_title() {
+    let page = "22 September 2017\n\nConsular queries:\n\n\
+        Briefing by Foreign Ministry Spokesperson Maria Zakharova, September 10, 2015\n\n\
+        Putin visited Ulan Bator in September 2014.";
+    assert_eq!(page_date(page), Some(d(2015, 9, 10)));
+    assert_eq!(
+        reference_year(page, None),
+        (Some(2015), YearSource::Article)
+    );
+}
+
+#[test]
+fn years_that_are_not_the_article_time_are_not_evidence() {
+    // A copyright line and a law's date in the footer.
+    let footer = "Kuleba will hold talks in Berlin on June 2.\n\n\
+        Materials follow the Law of Ukraine \"On the Media\" No. 2849-X of March 31, 2023.\n\n\
+        © 2015-2024 Ukrinform. All rights reserved.";
+    assert_eq!(reference_year(footer, None), (None, YearSource::Unknown));
+    // A span of years names a government's term.
+    let span = "This was published under the 2019 to 2022 Johnson Conservative government\n\n\
+        The UK imposed designations on 21 Jun 2021.";
+    assert_eq!(reference_year(span, None).0, Some(2021));
+    // A figure "for a completed year" says the article is later only when the cue is near it.
+    let far = " date 2019-01-08 They agreed to meet again in early 2019 under the auspices of \
+        the co-chairs in order to facilitate high-level talks.";
+    assert_eq!(reference_year(far, None).0, Some(2019));
+    let near = "The number of victims decreased from around 1000 in 2006 to 81 in 2014.";
+    assert_eq!(reference_year(near, None).0, Some(2015));
+    // A year in a name dates the article only when nothing else does.
+    let named = "The 2014 World Hockey Championship became the largest sports event.";
+    assert_eq!(reference_year(named, None).0, Some(2014));
+    let outvoted = "Its 2017 presidency will matter. Ministers met in March 2015.";
+    assert_eq!(reference_year(outvoted, None).0, Some(2015));
+    assert_eq!(
+        document_year(
+            "Digest of the 2016 parliament elections",
+            "On 11 September.",
+            None
+        ),
+        (Some(2016), YearSource::Article)
+    );
+}
+
+#[test]
+fn months_and_parts_of_the_day_resolve_from_the_article_day() {
+    let now = Some(d(2018, 4, 20));
+    let found = dates_after(
+        Some(2018),
+        now,
+        &["They implement the agreements reached during Erdogan's visit to Astana last September."],
+    );
+    assert_eq!(found[0].0, d(2017, 9, 0));
+    let found = dates_after(Some(2018), now, &["The envoy came to Zimbabwe this June."]);
+    assert_eq!(found[0].0, d(2018, 6, 0));
+    let found = dates_after(Some(2018), now, &["They will meet next March."]);
+    assert_eq!(found[0].0, d(2019, 3, 0));
+    // Without the article's month, "last September" could be either year.
+    let found = dates_after(
+        Some(2018),
+        None,
+        &["Erdogan visited Astana last September."],
+    );
+    assert_eq!(found[0].0, d(0, 9, 0));
+    let now = Some(d(2018, 7, 11));
+    let found = dates_after(
+        Some(2018),
+        now,
+        &["Ramaphosa will this morning meet Buhari."],
+    );
+    assert_eq!(found[0].0, d(2018, 7, 11));
+    let found = dates_after(Some(2018), now, &["He arrived in Abuja last night."]);
+    assert_eq!(found[0].0, d(2018, 7, 10));
+}
+
+#[test]
+fn reported_dates_after_the_article_day_are_last_year_and_plans_look_ahead() {
+    let found = dates_after(
+        Some(2019),
+        Some(d(2019, 1, 8)),
+        &["At their talks held in Milan on December 5 they pledged to work intensively."],
+    );
+    assert_eq!(found[0].0, d(2018, 12, 5));
+    // A planned weekday is the coming one (2024-07-04 is a Thursday).
+    let mut resolver = DateResolver::new(Some(2024), YearSource::Article, Some(d(2024, 7, 4)));
+    let found = resolver.resolve("Kuleba will visit Moldova on Friday.", true);
+    assert_eq!(found[0].range.start, d(2024, 7, 5));
 }
