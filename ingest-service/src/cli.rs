@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use newsline_security::healthcheck;
+use newsline_server::healthcheck;
 
 use crate::config::{HealthcheckArgs, IngestArgs, ServeArgs, ServeConfig};
 
@@ -37,7 +37,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 
 /// `ingest-service serve`: serves until SIGINT or SIGTERM.
 pub fn serve(args: ServeArgs) -> ExitCode {
-    crate::telemetry::init(args.log.log_format);
+    newsline_server::telemetry::init(args.log.log_format);
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(code) => return code,
@@ -47,7 +47,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", args.listen))?;
-        crate::server::run(config, listener, crate::shutdown::signal()).await
+        crate::server::run(config, listener, newsline_server::shutdown::signal()).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -61,7 +61,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
 
 /// `ingest-service ingest PATH...`: 0 only when everything was acknowledged.
 pub fn ingest(args: IngestArgs) -> ExitCode {
-    crate::telemetry::init(args.log.log_format);
+    newsline_server::telemetry::init(args.log.log_format);
     match runtime() {
         Ok(runtime) => runtime.block_on(crate::ingest_cmd::run(args)),
         Err(code) => code,
@@ -74,29 +74,7 @@ pub fn healthcheck(args: HealthcheckArgs) -> ExitCode {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    let within = std::time::Duration::from_millis(args.timeout_ms.max(1));
-    let tls = match &args.ca {
-        Some(ca) => match newsline_security::client_tls(ca, None) {
-            Ok(tls) => Some(tls),
-            Err(err) => {
-                eprintln!("unhealthy: {err}");
-                return ExitCode::FAILURE;
-            }
-        },
-        None => None,
-    };
-    let check = healthcheck::check_with_tls(&args.addr, &args.service, within, tls);
-    match runtime.block_on(check) {
-        Ok(healthcheck::ServingStatus::Serving) => ExitCode::SUCCESS,
-        Ok(status) => {
-            eprintln!("unhealthy: {} reports {}", args.addr, status.as_str_name());
-            ExitCode::FAILURE
-        }
-        Err(reason) => {
-            eprintln!("unhealthy: {reason}");
-            ExitCode::FAILURE
-        }
-    }
+    runtime.block_on(healthcheck::run_command(&args, "http://127.0.0.1:50052"))
 }
 
 #[cfg(test)]

@@ -7,8 +7,8 @@ use std::{
 };
 
 use anyhow::Context;
-use clap::{Args, ValueEnum};
-use newsline_security::Token;
+use clap::Args;
+use newsline_server::Token;
 use tonic::transport::ServerTlsConfig;
 
 use crate::{ingest::DEFAULT_MAX_DOCUMENT_BYTES, publish::PublisherConfig};
@@ -26,14 +26,7 @@ fn secret_from_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// Human-readable lines.
-    #[default]
-    Text,
-    /// One JSON object per line, for log collectors.
-    Json,
-}
+pub use newsline_server::telemetry::LogFormat;
 
 #[derive(Args, Clone, Debug)]
 pub struct LogArgs {
@@ -110,7 +103,7 @@ impl PublishArgs {
             (None, None) => (None, None),
         };
         if let Some(ca) = &self.query_ca {
-            config.tls = Some(newsline_security::client_tls(
+            config.tls = Some(newsline_server::client_tls(
                 ca,
                 self.query_tls_domain.as_deref(),
             )?);
@@ -209,26 +202,7 @@ pub struct IngestArgs {
     pub log: LogArgs,
 }
 
-/// `healthcheck`.
-#[derive(Args, Clone, Debug)]
-pub struct HealthcheckArgs {
-    /// The gRPC server to check.
-    #[arg(
-        long,
-        env = "NEWSLINE_HEALTHCHECK_ADDR",
-        default_value = "http://127.0.0.1:50052"
-    )]
-    pub addr: String,
-    /// The service name to check; empty for the server as a whole.
-    #[arg(long, default_value = "")]
-    pub service: String,
-    /// Deadline for the whole check, in milliseconds.
-    #[arg(long, default_value_t = 3000)]
-    pub timeout_ms: u64,
-    /// The certificate authority (PEM) to trust when --addr is an https:// address.
-    #[arg(long, env = "NEWSLINE_HEALTHCHECK_CA")]
-    pub ca: Option<PathBuf>,
-}
+pub use newsline_server::healthcheck::HealthcheckArgs;
 
 /// What `run` needs to serve.
 #[derive(Clone, Debug)]
@@ -278,7 +252,7 @@ impl TryFrom<&ServeArgs> for ServeConfig {
         let token = shared.map(|shared| shared.token);
         let tls = match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(key)) => {
-                Some(newsline_security::server_tls(cert, key).context("cannot set up TLS")?)
+                Some(newsline_server::server_tls(cert, key).context("cannot set up TLS")?)
             }
             _ => None,
         };

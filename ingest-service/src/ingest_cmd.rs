@@ -81,7 +81,7 @@ pub async fn run(args: IngestArgs) -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        _ = crate::shutdown::signal() => {
+        _ = newsline_server::shutdown::signal() => {
             eprintln!("interrupted: documents not acknowledged yet are lost unless --spool-dir was given");
             ExitCode::from(130)
         }

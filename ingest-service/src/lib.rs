@@ -9,8 +9,6 @@ pub mod parse;
 pub mod parse_cmd;
 pub mod publish;
 pub mod server;
-pub mod shutdown;
 pub mod spool;
-pub mod telemetry;
 pub mod transport;
 pub mod watch;

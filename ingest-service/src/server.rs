@@ -4,7 +4,7 @@ use std::{future::Future, sync::Arc};
 
 use anyhow::Context;
 use newsline_proto::v1::ingest_service_server::IngestServiceServer;
-use newsline_security::{DecodeErrorsAreInvalid, RequireToken};
+use newsline_server::{DecodeErrorsAreInvalid, RequireToken, grace::serve_with_grace};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::server::TcpIncoming;
@@ -135,21 +135,8 @@ pub async fn serve(
         .add_service(reflection_v1alpha)
         .add_service(guarded)
         .serve_with_incoming_shutdown(incoming, stopping);
-    let grace = {
-        let stop = stop.clone();
-        let grace = config.shutdown_grace;
-        async move {
-            stop.cancelled().await;
-            tokio::time::sleep(grace).await;
-        }
-    };
-    let served = tokio::select! {
-        served = serve => served,
-        () = grace => {
-            tracing::warn!(grace = ?config.shutdown_grace, "connections still open after the shutdown grace period; stopping anyway");
-            Ok(())
-        }
-    };
+    let served =
+        serve_with_grace(serve, stop.clone().cancelled_owned(), config.shutdown_grace).await;
     stop.cancel();
     if let Some(task) = watcher_task {
         let _ = task.await;

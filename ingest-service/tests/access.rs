@@ -17,7 +17,7 @@ use newsline_query::{
     domain::Store,
     transport::{query::QueryApi, sink::SinkApi},
 };
-use newsline_security::{BearerInterceptor, RequireToken, Token};
+use newsline_server::{BearerInterceptor, RequireToken, Token};
 use support::*;
 use tokio::{sync::oneshot, task::JoinHandle};
 use tokio_stream::wrappers::TcpListenerStream;
@@ -179,7 +179,7 @@ async fn start_guarded_query(tls: Option<(&Path, &Path)>) -> GuardedQuery {
     let mut builder = tonic::transport::Server::builder();
     if let Some((cert, key)) = tls {
         builder = builder
-            .tls_config(newsline_security::server_tls(cert, key).unwrap())
+            .tls_config(newsline_server::server_tls(cert, key).unwrap())
             .unwrap();
     }
     let router = builder
@@ -261,9 +261,9 @@ async fn records_travel_over_tls_with_tokens_on_both_hops() {
     let query_url = format!("https://localhost:{}", query.addr.port());
     let mut config: ServeConfig = ingest_config(spool.path(), &query_url);
     config.publisher.token = Some(token(QUERY_TOKEN));
-    config.publisher.tls = Some(newsline_security::client_tls(&query_cert, None).unwrap());
+    config.publisher.tls = Some(newsline_server::client_tls(&query_cert, None).unwrap());
     config.token = Some(token(WRITE_TOKEN));
-    config.tls = Some(newsline_security::server_tls(&ingest_cert, &ingest_key).unwrap());
+    config.tls = Some(newsline_server::server_tls(&ingest_cert, &ingest_key).unwrap());
 
     let listener = listener("127.0.0.1:0").await;
     let ingest_addr = listener.local_addr().unwrap();

@@ -344,11 +344,11 @@ async fn parsed_event_ids(
     token: Option<&str>,
     text: &[u8],
 ) -> BTreeSet<String> {
-    let token = token.map(|t| newsline_security::Token::parse(t, "the env file").unwrap());
+    let token = token.map(|t| newsline_server::Token::parse(t, "the env file").unwrap());
     let mut client =
         newsline_proto::v1::ingest_service_client::IngestServiceClient::with_interceptor(
             channel(ingest).await,
-            newsline_security::BearerInterceptor::new(token),
+            newsline_server::BearerInterceptor::new(token),
         );
     let parsed = client
         .parse_document(ParseDocumentRequest {

@@ -1,6 +1,6 @@
 //! `ingest-service healthcheck` (the container health check): exit 0 for SERVING, otherwise
 //! exit 1 and one line on stderr saying what was found. The check itself is
-//! `newsline_security::healthcheck`, shared with the query service's binary.
+//! `newsline_server::healthcheck`, shared with the query service's binary.
 
 mod support;
 

@@ -11,7 +11,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use newsline_security::Token;
+use newsline_server::Token;
 use support::*;
 
 const WRITE_TOKEN: &str = "query-write-0123456789";

@@ -375,7 +375,7 @@ fn every_rpc_takes_the_request_message_its_errors_name() {
         for service in &file.service {
             for method in &service.method {
                 let path = format!("/{}.{}/{}", file.package, service.name, method.name);
-                let (_, named) = newsline_security::decode_errors::describe(&path);
+                let (_, named) = newsline_server::decode_errors::describe(&path);
                 assert_eq!(
                     format!(".{named}"),
                     method.input_type,

@@ -7,11 +7,9 @@
 pub mod config;
 pub mod domain;
 pub mod server;
-pub mod shutdown;
 pub mod storage;
-pub mod telemetry;
 pub mod transport;
 
 pub use config::Config;
-pub use newsline_security::healthcheck;
+pub use newsline_server::healthcheck;
 pub use server::{QUERY_SERVICE, RECORD_SINK_SERVICE, run, run_with};

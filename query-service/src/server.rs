@@ -3,7 +3,7 @@
 use std::{future::Future, sync::Arc, time::Instant};
 
 use anyhow::Context;
-use newsline_security::{DecodeErrorsAreInvalid, RequireToken};
+use newsline_server::{DecodeErrorsAreInvalid, RequireToken, grace::serve_with_grace};
 use prost::Message;
 
 use newsline_proto::v1::{
@@ -142,19 +142,13 @@ pub async fn run_with(
         .add_service(query)
         .add_service(sink)
         .serve_with_incoming_shutdown(incoming, stop);
-    let grace = config.shutdown_grace;
-    tokio::select! {
-        served = serve => served?,
-        () = async move {
-            if stopping.await.is_ok() {
-                tokio::time::sleep(grace).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        } => {
-            tracing::warn!(?grace, "connections still open after the shutdown grace period; stopping anyway");
+    let stopping = async move {
+        if stopping.await.is_err() {
+            // The shutdown future was dropped unfired: only the server decides when it ends.
+            std::future::pending::<()>().await;
         }
-    }
+    };
+    serve_with_grace(serve, stopping, config.shutdown_grace).await?;
     if let Some(storage) = log {
         // A compaction in progress finishes: not needed for safety, but its files are tidy.
         let _ = tokio::task::spawn_blocking(move || storage.wait_for_compaction()).await;

@@ -11,7 +11,7 @@ use newsline_proto::v1::{
     self as pb, query_service_client::QueryServiceClient,
     record_sink_service_client::RecordSinkServiceClient,
 };
-use newsline_security::{BearerInterceptor, Token};
+use newsline_server::{BearerInterceptor, Token};
 use tokio::sync::oneshot;
 use tonic::{
     Code,
@@ -171,7 +171,7 @@ async fn tls_serves_only_tls() {
     std::fs::write(&cert, certified.cert.pem()).unwrap();
     std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
     let server = start(newsline_query::Config {
-        tls: Some(newsline_security::server_tls(&cert, &key).unwrap()),
+        tls: Some(newsline_server::server_tls(&cert, &key).unwrap()),
         ..Default::default()
     })
     .await;

@@ -38,7 +38,7 @@ use std::{
 use newsline_proto::v1::{
     PublishRequest, PublishResponse, record_sink_service_client::RecordSinkServiceClient,
 };
-use newsline_security::{BearerInterceptor, Token};
+use newsline_server::{BearerInterceptor, Token};
 use tokio::{
     sync::{mpsc, oneshot, watch},
     task::JoinHandle,
@@ -284,7 +284,7 @@ fn endpoint(config: &PublisherConfig) -> Result<Endpoint, PublishError> {
                 .tls_config(tls.clone())
                 .map_err(|err| PublishError::InvalidTls {
                     addr: config.query_addr.clone(),
-                    reason: newsline_security::error_chain(&err),
+                    reason: newsline_server::error_chain(&err),
                 })?
         }
         (Some(_), _) => {
@@ -648,7 +648,7 @@ impl PublisherTask {
             }
             Ok(Err(err)) => Err(format!(
                 "cannot connect: {}",
-                newsline_security::error_chain(&err)
+                newsline_server::error_chain(&err)
             )),
             Err(_) => Err(format!(
                 "cannot connect within {:?}",

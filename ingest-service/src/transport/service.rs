@@ -13,7 +13,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, Request, Response, Status, Streaming};
 
-use newsline_security::decode_errors::{is_undecodable, undecodable_message};
+use newsline_server::decode_errors::{is_undecodable, undecodable_message};
 
 use super::{
     guard::{STREAM_PATH, invalid_text_error},

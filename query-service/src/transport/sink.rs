@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use newsline_proto::v1::{self as pb, record_sink_service_server::RecordSinkService};
-use newsline_security::decode_errors::is_undecodable;
+use newsline_server::decode_errors::is_undecodable;
 use prost::Message;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};

@@ -191,3 +191,49 @@ mod tests {
         drop(listener);
     }
 }
+
+/// The `healthcheck` subcommand both binaries have (the container health check: images without
+/// a shell run it as `CMD`).
+#[derive(clap::Args, Clone, Debug)]
+pub struct HealthcheckArgs {
+    /// The gRPC server to check; the binary's own default port on 127.0.0.1 when not given.
+    #[arg(long, env = "NEWSLINE_HEALTHCHECK_ADDR")]
+    pub addr: Option<String>,
+    /// The service name to check; empty for the server as a whole.
+    #[arg(long, default_value = "")]
+    pub service: String,
+    /// Deadline for the whole check (connecting and answering), in milliseconds.
+    #[arg(long, default_value_t = DEFAULT_WITHIN.as_millis() as u64)]
+    pub timeout_ms: u64,
+    /// The certificate authority (PEM) to trust when --addr is an https:// address.
+    #[arg(long, env = "NEWSLINE_HEALTHCHECK_CA")]
+    pub ca: Option<std::path::PathBuf>,
+}
+
+/// Runs `healthcheck`: exit 0 when the server reports SERVING, otherwise exit 1 with one line on
+/// stderr saying what was found (`unhealthy: …`). `default_addr` is the binary's own address.
+pub async fn run_command(args: &HealthcheckArgs, default_addr: &str) -> std::process::ExitCode {
+    let addr = args.addr.as_deref().unwrap_or(default_addr);
+    let within = Duration::from_millis(args.timeout_ms.max(1));
+    let tls = match &args.ca {
+        Some(ca) => match crate::client_tls(ca, None) {
+            Ok(tls) => Some(tls),
+            Err(error) => {
+                eprintln!("unhealthy: {error}");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    match check_with_tls(addr, &args.service, within, tls).await {
+        Ok(ServingStatus::Serving) => std::process::ExitCode::SUCCESS,
+        Ok(status) => {
+            eprintln!("unhealthy: {addr} reports {}", status.as_str_name());
+            std::process::ExitCode::FAILURE
+        }
+        Err(reason) => {
+            eprintln!("unhealthy: {reason}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
